@@ -1,0 +1,6 @@
+"""``python -m exactassign``."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,165 @@
+"""The ``exactassign`` command line (contract: ``shared/spec/formats.md``, "Command line").
+
+Exit codes: 0 success, 1 a reproduced claim does not hold, 2 bad input or usage (one line on
+stderr naming the file/field/agent/object, never a traceback), 3 an instance beyond an exact
+algorithm's stated limit.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import ExactAssignError, ParameterError
+
+__all__ = ["main"]
+
+FORMATS = ("text", "json", "markdown", "latex")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors: exit 2, one line
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"exactassign: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _supply_arg(text: str | None) -> Any:
+    """``--supply 2`` (every object) or ``--supply a=2,b=1/2``."""
+    if text is None:
+        return None
+    if "=" not in text:
+        return text
+    out = {}
+    for item in text.split(","):
+        k, sep, v = item.partition("=")
+        if not sep or not k.strip():
+            raise ParameterError(f"--supply: expected OBJECT=AMOUNT, got {item!r}")
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _params(items: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or ():
+        k, sep, v = item.partition("=")
+        if not sep or not k:
+            raise ParameterError(f"--param expects KEY=VALUE, got {item!r}")
+        if k in out:
+            raise ParameterError(f"--param {k} given twice")
+        out[k] = v
+    return out
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .io import load_economy
+    from .io.render import render_result
+    from .mechanisms import get_mechanism
+    mech = get_mechanism(args.mechanism)
+    economy = load_economy(args.economy, supply=_supply_arg(args.supply))
+    result = mech.run(economy, _params(args.param))
+    _emit(render_result(result, economy, args.format, with_trace=args.trace))
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from .io import load_economy, save_economy
+    economy = load_economy(args.input, supply=_supply_arg(args.supply))
+    for note in save_economy(economy, args.output):
+        sys.stderr.write(f"exactassign: note: {note}\n")
+    return 0
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from .io.render import render_allocation
+    from .reproduce import iter_outcomes, load_proofs
+    proofs = load_proofs(Path(args.dir) if args.dir else None)
+    if not args.all and not args.names:
+        raise ParameterError("reproduce: name examples or pass --all (available: "
+                             + ", ".join(p.name for p in proofs) + ")")
+    if args.names:
+        known = {p.name: p for p in proofs}
+        missing = [n for n in args.names if n not in known]
+        if missing:
+            raise ParameterError(f"reproduce: unknown example {missing[0]!r} (available: "
+                                 + ", ".join(known) + ")")
+        proofs = [known[n] for n in args.names]
+    failed = total = 0
+    for out in iter_outcomes(proofs):
+        total += 1
+        p, c = out.proof, out.claim
+        params = ", ".join(f"{k}={v}" for k, v in c.get("params", {}).items())
+        _emit(f"== {p.name}: {p.title}\n   source: {p.source}\n   claim: {c['mechanism']}"
+              f"{' (' + params + ')' if params else ''} gives the stated allocation\n")
+        if not args.quiet:
+            _emit(render_allocation(out.result.allocation, "text"))
+        if out.ok:
+            _emit("   REPRODUCED exactly\n\n")
+        else:
+            failed += 1
+            _emit("   MISMATCH:\n" + "".join(f"     {d}\n" for d in out.differences) + "\n")
+    _emit(f"{total - failed} of {total} claims reproduced exactly\n")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .mechanisms import REGISTRY
+    p = _Parser(prog="exactassign", description="Exact random-assignment mechanisms and "
+                "their certificates.")
+    p.add_argument("--version", action="version", version=f"exactassign {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run a mechanism on an economy",
+                       description="Mechanisms: " + "; ".join(
+                           f"{m.name}: {m.title} [params: " + ", ".join(
+                               f"{k} = {v}" for k, v in m.param_help.items()) + "]"
+                           for m in REGISTRY.values()))
+    r.add_argument("mechanism", help="mechanism name: " + ", ".join(REGISTRY))
+    r.add_argument("economy", help="economy file (.json, .soc, .soi, .toc, .toi)")
+    r.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    r.add_argument("--format", choices=FORMATS, default="text")
+    r.add_argument("--trace", action="store_true", help="include the step-by-step trace")
+    r.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
+    r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("convert", help="convert economies between JSON and PrefLib")
+    c.add_argument("input")
+    c.add_argument("output")
+    c.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
+    c.set_defaults(func=cmd_convert)
+
+    rp = sub.add_parser("reproduce", help="re-check the paper examples in proofs/")
+    rp.add_argument("names", nargs="*")
+    rp.add_argument("--all", action="store_true")
+    rp.add_argument("--dir", help="directory of proof files (default: the bundled proofs/)")
+    rp.add_argument("--quiet", action="store_true", help="do not print the allocations")
+    rp.set_defaults(func=cmd_reproduce)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ExactAssignError as exc:
+        sys.stderr.write(f"exactassign: error: {exc}\n")
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        sys.stderr.write("exactassign: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

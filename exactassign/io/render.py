@@ -1,0 +1,149 @@
+"""Rendering allocations and traces as text, Markdown, LaTeX or JSON (pure functions).
+
+Every number is printed exactly: canonical ``p/q`` in text and Markdown, ``\\frac{p}{q}`` in
+LaTeX.  Trace tables come from each step's ``to_json()`` through a per-mechanism column layout
+(:data:`TRACE_COLUMNS`), so a new mechanism only declares its columns.
+
+>>> from exactassign.numbers import Q
+>>> latex_number(Q(-3, 4)), latex_number(Q(2))
+('-\\\\frac{3}{4}', '2')
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..numbers import ZERO, canonical
+from .json_io import dumps_canonical
+
+__all__ = ["render_result", "render_allocation", "latex_number", "TRACE_COLUMNS", "table"]
+
+
+def latex_number(x: Any) -> str:
+    """An exact rational in LaTeX."""
+    s = canonical(x)
+    if "/" not in s:
+        return s
+    num, den = s.split("/")
+    sign = "-" if num.startswith("-") else ""
+    return f"{sign}\\frac{{{num.lstrip('-')}}}{{{den}}}"
+
+
+def _latex_text(s: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
+                 ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}")):
+        s = s.replace(a, b)
+    return s
+
+
+def _numeric(s: str) -> bool:
+    return bool(s) and all(c in "0123456789-/" for c in s) and any(c.isdigit() for c in s)
+
+
+def _latex_cell(s: str) -> str:
+    """Cells of exact numbers become math; everything else is escaped text."""
+    if _numeric(s):
+        num = s.split("/")
+        if len(num) == 2:
+            sign = "-" if num[0].startswith("-") else ""
+            return f"${sign}\\frac{{{num[0].lstrip('-')}}}{{{num[1]}}}$"
+        return f"${s}$"
+    return _latex_text(s)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], fmt: str,
+          caption: str | None = None) -> str:
+    """A table in ``text`` (aligned columns), ``markdown`` or ``latex``."""
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return ("**" + caption + "**\n\n" if caption else "") + "\n".join(lines) + "\n"
+    if fmt == "latex":
+        spec = "l" + "r" * (len(header) - 1)
+        body = [" & ".join(_latex_text(h) for h in header) + r" \\", r"\hline"]
+        body += [" & ".join([_latex_text(r[0]), *(_latex_cell(c) for c in r[1:])]) + r" \\"
+                 for r in rows]
+        out = [r"\begin{table}[ht]", r"\centering", rf"\begin{{tabular}}{{{spec}}}", r"\hline"]
+        out += body + [r"\hline", r"\end{tabular}"]
+        if caption:
+            out.append(rf"\caption{{{_latex_text(caption)}}}")
+        out.append(r"\end{table}")
+        return "\n".join(out) + "\n"
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    def line(r: Sequence[str]) -> str:
+        return "  ".join(str(c).rjust(w) if k and _numeric(str(c)) else str(c).ljust(w)
+                         for k, (c, w) in enumerate(zip(r, widths))).rstrip()
+    out = ([caption] if caption else []) + [line(header), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def render_allocation(allocation: Any, fmt: str, caption: str | None = None) -> str:
+    """Agent × object table of exact amounts with each agent's total."""
+    header = ["agent", *allocation.objects, "total"]
+    rows = [[a, *(canonical(x) for x in r), canonical(sum(r, ZERO))]
+            for a, r in zip(allocation.agents, allocation.rows)]
+    return table(header, rows, fmt, caption)
+
+
+def _eating(step: dict) -> str:
+    by_obj: dict[str, list[str]] = {}
+    for a, o in step["eating"].items():
+        by_obj.setdefault(o, []).append(a)
+    return "; ".join(f"{o}: {','.join(a)}" for o, a in by_obj.items()) or "-"
+
+
+def _join(xs: Sequence[str]) -> str:
+    return ",".join(xs) or "-"
+
+
+TRACE_COLUMNS: dict[str, list[tuple[str, Callable[[dict], str]]]] = {
+    "ps": [("start", lambda s: s["start"]), ("end", lambda s: s["end"]),
+           ("eating (object: agents)", _eating), ("exhausted", lambda s: _join(s["exhausted"])),
+           ("full", lambda s: _join(s["satiated"])), ("stopped", lambda s: _join(s["stopped"]))],
+}
+
+
+def render_trace(result: Any, fmt: str) -> str:
+    """The result's trace as a step table."""
+    cols = TRACE_COLUMNS.get(result.mechanism)
+    steps = result.trace_json()
+    if cols is None:
+        return "\n".join(dumps_canonical(s) for s in steps)
+    rows = [[str(k + 1), *(f(s) for _, f in cols)] for k, s in enumerate(steps)]
+    return table(["phase", *(h for h, _ in cols)], rows, fmt, caption="Trace")
+
+
+def result_json(result: Any, economy: Any, with_trace: bool) -> dict:
+    """The JSON document of ``run --format json`` (itself a valid allocation file)."""
+    out: dict[str, Any] = {"format": "exactassign.allocation", "version": 1,
+                           "mechanism": result.mechanism, "params": dict(result.params)}
+    if economy.name:
+        out["economy"] = economy.name
+    out["allocation"] = result.allocation.to_mapping()
+    if result.info:
+        out["info"] = dict(result.info)
+    if with_trace:
+        out["trace"] = result.trace_json()
+    return out
+
+
+def render_result(result: Any, economy: Any, fmt: str, with_trace: bool = False) -> str:
+    """Render a mechanism result in ``text``, ``markdown``, ``latex`` or ``json``."""
+    if fmt == "json":
+        return dumps_canonical(result_json(result, economy, with_trace))
+    params = ", ".join(f"{k}={v}" for k, v in result.params.items())
+    title = f"{result.mechanism}" + (f" ({params})" if params else "") + \
+        (f" on {economy.name}" if economy.name else "")
+    parts = []
+    if fmt == "markdown":
+        parts.append(f"### {title}\n")
+    elif fmt == "text":
+        parts.append(title + "\n")
+    else:
+        parts.append(f"% {title}\n")
+    parts.append(render_allocation(result.allocation, fmt,
+                                   caption="Allocation" if fmt != "text" else None))
+    if with_trace:
+        parts.append(render_trace(result, fmt))
+    return "\n".join(parts)

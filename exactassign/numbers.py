@@ -1,0 +1,141 @@
+"""Exact scalars: the one place that converts between number types.
+
+Every exact number in exactassign is a python-flint ``fmpq`` inside the package.  This module
+parses the textual forms of ``shared/spec/formats.md`` (integers, ``"p/q"``, decimal literals
+taken exactly as written), prints the canonical form (what ``str(Fraction)`` gives) and is the
+only module that converts between ``fmpq``, ``fractions.Fraction``, ``int`` and ``str``.
+
+Beware (architecture.md, principle 3): ``fmpq(1, 3) == Fraction(1, 3)`` is ``False`` in
+python-flint 0.9 although the hashes agree, so values of the two types must never meet in one
+comparison or one dictionary.  Convert at the boundary with :func:`to_fraction` /
+:func:`from_fraction`.
+
+>>> parse("1/3") + parse("0.1")
+13/30
+>>> canonical(parse("-4/6")), canonical(parse(3)), canonical(parse("2.50"))
+('-2/3', '3', '5/2')
+"""
+from __future__ import annotations
+
+import json
+import re
+from fractions import Fraction
+from typing import Any
+
+from flint import fmpq, fmpz
+
+from .errors import NumberError
+
+__all__ = [
+    "Q", "ZERO", "ONE", "parse", "canonical", "to_fraction", "from_fraction", "as_exact",
+    "ExactDecimal", "json_loads", "is_number_like",
+]
+
+Q = fmpq
+ZERO = fmpq(0)
+ONE = fmpq(1)
+
+_INT = re.compile(r"[+-]?[0-9]+\Z")
+_FRAC = re.compile(r"([+-]?[0-9]+)\s*/\s*([0-9]+)\Z")
+_DEC = re.compile(r"([+-]?)([0-9]*)\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?\Z")
+
+
+class ExactDecimal(str):
+    """The text of a JSON number with a fraction or exponent, kept as written.
+
+    ``json.loads(..., parse_float=ExactDecimal)`` gives these instead of binary floats, so that
+    ``0.1`` means exactly 1/10.
+    """
+
+
+def _reject_constant(name: str) -> Any:
+    raise NumberError(f"{name} is not an exact number")
+
+
+def json_loads(text: str) -> Any:
+    """Parse JSON text with every non-integer number kept as its literal text.
+
+    >>> json_loads('{"x": 0.1}')["x"]
+    '0.1'
+    """
+    return json.loads(text, parse_float=ExactDecimal, parse_constant=_reject_constant)
+
+
+def _parse_decimal(text: str, where: str) -> fmpq:
+    m = _DEC.match(text)
+    if not m or not (m.group(2) or m.group(3)):
+        raise NumberError(f"{where}: {text!r} is not an exact number (use an integer, 'p/q' "
+                          f"or a decimal literal)")
+    sign, whole, frac, exp = m.groups()
+    digits = int((whole or "0") + (frac or ""))
+    scale = len(frac or "") - int(exp or 0)
+    if abs(scale) > 10_000:
+        raise NumberError(f"{where}: exponent of {text!r} is out of range")
+    value = fmpq(digits) / fmpq(10) ** scale if scale >= 0 else fmpq(digits * 10 ** (-scale))
+    return -value if sign == "-" else value
+
+
+def parse(value: Any, where: str = "number") -> fmpq:
+    """Parse an exact number from JSON or command-line text; ``where`` names it in errors.
+
+    Accepts ``int`` (not ``bool``), ``fmpq``, ``fmpz``, ``Fraction``, strings ``"p/q"``,
+    integer strings and decimal literals.  Floats, NaN, infinities, ``"1/0"`` are errors.
+
+    >>> parse("6/4"), parse(" 2 "), parse("1e-2")
+    (3/2, 2, 1/100)
+    >>> parse(0.5)
+    Traceback (most recent call last):
+    ...
+    exactassign.errors.NumberError: number: 0.5 is a binary float; write it as 'p/q' or as text
+    """
+    if isinstance(value, bool):
+        raise NumberError(f"{where}: {value!r} is a boolean, not a number")
+    if isinstance(value, fmpq):
+        return value
+    if isinstance(value, (int, fmpz)):
+        return fmpq(value)
+    if isinstance(value, Fraction):
+        return fmpq(value.numerator, value.denominator)
+    if isinstance(value, float):
+        raise NumberError(f"{where}: {value!r} is a binary float; write it as 'p/q' or as text")
+    if isinstance(value, str):
+        text = value.strip()
+        if _INT.match(text):
+            return fmpq(int(text))
+        m = _FRAC.match(text)
+        if m:
+            den = int(m.group(2))
+            if den == 0:
+                raise NumberError(f"{where}: {value!r} divides by zero")
+            return fmpq(int(m.group(1)), den)
+        return _parse_decimal(text, where)
+    raise NumberError(f"{where}: expected an exact number, got {type(value).__name__} {value!r}")
+
+
+def is_number_like(value: Any) -> bool:
+    """True for the JSON value types that :func:`parse` may accept (it may still reject)."""
+    return isinstance(value, (int, str, fmpq, fmpz, Fraction)) and not isinstance(value, bool)
+
+
+def canonical(x: fmpq) -> str:
+    """The canonical text of an exact rational: ``str(Fraction(x))``.
+
+    >>> canonical(Q(10, 4)), canonical(Q(-3))
+    ('5/2', '-3')
+    """
+    return str(x)
+
+
+def to_fraction(x: fmpq) -> Fraction:
+    """``fmpq`` -> ``Fraction`` (for the standard-library side: checker, certificates)."""
+    return Fraction(int(x.p), int(x.q))
+
+
+def from_fraction(x: Fraction) -> fmpq:
+    """``Fraction`` -> ``fmpq``."""
+    return fmpq(x.numerator, x.denominator)
+
+
+def as_exact(x: Any) -> fmpq:
+    """Coerce a Python exact value (int, Fraction, fmpq) to ``fmpq``; refuse floats."""
+    return parse(x, "value")
