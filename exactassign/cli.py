@@ -78,6 +78,70 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .io import load_allocation, load_economy
+    from .io.json_io import dumps_canonical
+    from .properties import check_all
+    economy = load_economy(args.economy, supply=_supply_arg(args.supply))
+    allocation = load_allocation(args.allocation, economy)
+    results = check_all(economy, allocation, args.property or None)
+    if args.format == "json":
+        out = {}
+        for name, r in results.items():
+            entry: dict[str, Any] = {"holds": r.holds, "claim": r.claim, "witness": r.witness}
+            if r.reason:
+                entry["reason"] = r.reason
+            out[name] = entry
+        _emit(dumps_canonical({"properties": out}))
+        return 0
+    import json
+    width = max(len(n) for n in results)
+    for name, r in results.items():
+        verdict = {True: "yes", False: "NO", None: "n/a"}[r.holds]
+        line = f"{name.ljust(width)}  {verdict}"
+        if r.reason:
+            line += f"  ({r.reason})"
+        elif r.holds is False:
+            line += "  witness: " + json.dumps(r.witness, ensure_ascii=False)
+        _emit(line + "\n")
+    return 0
+
+
+def cmd_certify(args: argparse.Namespace) -> int:
+    from .certificates.build import certify_property, certify_result
+    from .io import load_allocation, load_economy
+    from .io.json_io import dumps_canonical
+    from .mechanisms import get_mechanism
+    targets = list(args.targets)
+    if args.property:
+        if len(targets) != 2:
+            raise ParameterError("certify --property NAME needs ECONOMY ALLOCATION")
+        economy = load_economy(targets[0], supply=_supply_arg(args.supply))
+        cert = certify_property(economy, load_allocation(targets[1], economy), args.property)
+    else:
+        if len(targets) != 2:
+            raise ParameterError("certify needs MECHANISM ECONOMY (or --property NAME ECONOMY "
+                                 "ALLOCATION)")
+        mech = get_mechanism(targets[0])
+        economy = load_economy(targets[1], supply=_supply_arg(args.supply))
+        cert = certify_result(economy, mech.run(economy, _params(args.param)))
+    text = dumps_canonical(cert)
+    if args.output == "-":
+        _emit(text)
+    else:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ParameterError(f"{args.output}: cannot write ({exc.strerror})") from None
+        sys.stderr.write(f"exactassign: wrote {cert['claim']} certificate to {args.output}\n")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .certificates import check
+    return check.main([*args.certificates, "--format", args.format])
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from .io.render import render_allocation
     from .reproduce import iter_outcomes, load_proofs
@@ -135,6 +199,33 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("output")
     c.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
     c.set_defaults(func=cmd_convert)
+
+    from .properties import PROPERTIES
+    ck = sub.add_parser("check", help="check properties of an allocation, with witnesses")
+    ck.add_argument("economy")
+    ck.add_argument("allocation", help="allocation file (run --format json output works)")
+    ck.add_argument("--property", action="append", choices=list(PROPERTIES), default=[],
+                    help="property to check (repeatable; default: all that apply)")
+    ck.add_argument("--format", choices=("text", "json"), default="text")
+    ck.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
+    ck.set_defaults(func=cmd_check)
+
+    ce = sub.add_parser("certify", help="write a certificate for a mechanism outcome or a "
+                        "property verdict",
+                        usage="exactassign certify (MECHANISM ECONOMY | --property NAME ECONOMY "
+                              "ALLOCATION) -o CERT.json")
+    ce.add_argument("targets", nargs="+", metavar="ARG")
+    ce.add_argument("--property", choices=list(PROPERTIES))
+    ce.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    ce.add_argument("-o", "--output", required=True, help="certificate file ('-' for stdout)")
+    ce.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
+    ce.set_defaults(func=cmd_certify)
+
+    ve = sub.add_parser("verify", help="re-verify certificates with the independent "
+                        "standard-library checker (exit 0 valid, 1 invalid, 2 malformed)")
+    ve.add_argument("certificates", nargs="+")
+    ve.add_argument("--format", choices=("text", "json"), default="text")
+    ve.set_defaults(func=cmd_verify)
 
     rp = sub.add_parser("reproduce", help="re-check the paper examples in proofs/")
     rp.add_argument("names", nargs="*")

@@ -1,0 +1,75 @@
+"""The untrusted side of certificates: turning results and verdicts into certificate JSON.
+
+The format is ``certificates/FORMAT.md``; the trusted side is ``check.py`` (standard library
+only).  Nothing here is trusted: the checker re-verifies every claim from the instance, the
+outcome and the witness.
+
+>>> from exactassign.economy import Economy
+>>> from exactassign import run
+>>> e = Economy.create(["1", "2"], ["a", "b"], preferences={"1": ["a", "b"], "2": ["a", "b"]})
+>>> cert = certify_result(e, run("ps", e))
+>>> cert["claim"], cert["witness"]["phases"][0]["end"]
+('ps.outcome', '1/2')
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__
+from ..allocation import Allocation
+from ..errors import ParameterError
+from ..io.json_io import economy_to_json
+
+
+__all__ = ["certificate", "certify_result", "certify_property", "CERTIFIABLE_MECHANISMS"]
+
+CERTIFICATE_FORMAT = "exactassign.certificate"
+
+
+def certificate(claim: str, economy: Any, allocation: Allocation, witness: dict, *,
+                mechanism: str | None = None, params: dict | None = None,
+                prop: str | None = None) -> dict:
+    """The certificate envelope of FORMAT.md."""
+    return {"format": CERTIFICATE_FORMAT, "version": 1, "claim": claim,
+            "instance": economy_to_json(economy),
+            "outcome": {"allocation": allocation.to_mapping()},
+            "witness": witness,
+            "producer": {"package": "exactassign", "version": __version__,
+                         "mechanism": mechanism, "params": dict(params or {}),
+                         "property": prop}}
+
+
+def _ps_witness(result: Any) -> dict:
+    w: dict[str, Any] = {"speeds": dict(result.info["speeds"])}
+    if "tiebreak" in result.params:
+        w["tiebreak"] = result.params["tiebreak"].split(",")
+    w["phases"] = result.trace_json()
+    return w
+
+
+CERTIFIABLE_MECHANISMS = {"ps": ("ps.outcome", _ps_witness)}
+
+
+def certify_result(economy: Any, result: Any) -> dict:
+    """An outcome certificate for a mechanism result (its trace is the witness)."""
+    entry = CERTIFIABLE_MECHANISMS.get(result.mechanism)
+    if entry is None:
+        raise ParameterError(f"no outcome certificate is defined for mechanism "
+                             f"{result.mechanism!r} yet (certifiable: "
+                             f"{', '.join(CERTIFIABLE_MECHANISMS)}); certify a property of its "
+                             f"allocation with --property instead")
+    claim, make = entry
+    return certificate(claim, economy, result.allocation, make(result),
+                       mechanism=result.mechanism, params=dict(result.params))
+
+
+def certify_property(economy: Any, allocation: Allocation, name: str) -> dict:
+    """A certificate for the verdict of property ``name`` (positive or negative claim)."""
+    from ..properties import evaluate
+    r = evaluate(name, economy, allocation)
+    if r.claim is None:
+        detail = r.reason or "; ".join(r.witness.get("violations", []))
+        raise ParameterError(f"cannot certify {name!r}: {detail}")
+    return certificate(r.claim, economy, allocation, r.witness, prop=name)
+
+
