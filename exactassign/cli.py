@@ -171,7 +171,28 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             failed += 1
             _emit("   MISMATCH:\n" + "".join(f"     {d}\n" for d in out.differences) + "\n")
     _emit(f"{total - failed} of {total} claims reproduced exactly\n")
+    if args.all:
+        failed += _verify_corpus(Path(args.dir) if args.dir else None)
     return 1 if failed else 0
+
+
+def _verify_corpus(directory: Path | None) -> int:
+    """Re-verify every certificate under proofs/ with the standard-library checker."""
+    from .certificates import check
+    from .reproduce import find_proofs_dir
+    root = directory or find_proofs_dir()
+    files = [p for p in sorted(root.rglob("*.json"))
+             if '"exactassign.certificate"' in p.read_text(encoding="utf-8")[:200]]
+    bad = 0
+    _emit(f"\n== certificates: {len(files)} in {root}, re-verified by the independent "
+          f"standard-library checker\n")
+    for path in files:
+        report = check.check_file(str(path))
+        bad += report.verdict != "valid"
+        _emit(f"   {report.verdict.upper():9} {report.claim or '?':18} "
+              f"{path.relative_to(root)}\n")
+    _emit(f"{len(files) - bad} of {len(files)} certificates valid\n")
+    return bad
 
 
 def build_parser() -> argparse.ArgumentParser:
