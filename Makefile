@@ -27,6 +27,7 @@ $(VENV)/.bench: $(VENV)/.installed
 
 bench: $(VENV)/.bench
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_properties.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
