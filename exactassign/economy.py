@@ -28,18 +28,19 @@ from flint import fmpq
 
 from . import preferences as prefs
 from .errors import EconomyError, NumberError
-from .numbers import ONE, ZERO, parse
+from .numbers import ONE, ZERO, ExactDecimal, parse
 from .preferences import WeakOrder
 
 __all__ = ["Economy"]
 
 
 def _labels(values: Any, kind: str) -> tuple[str, ...]:
-    if not isinstance(values, (list, tuple)) or not values:
+    # a str is a Sequence too: "12" must not become the labels "1", "2"
+    if not isinstance(values, Sequence) or isinstance(values, (str, bytes)) or not values:
         raise EconomyError(f"'{kind}' must be a non-empty list of labels")
     seen: set[str] = set()
     for v in values:
-        if not isinstance(v, str) or not v:
+        if not isinstance(v, str) or isinstance(v, ExactDecimal) or not v:
             raise EconomyError(f"'{kind}': every label must be a non-empty string, got {v!r}")
         if v in seen:
             raise EconomyError(f"'{kind}': label {v!r} appears twice")
@@ -99,6 +100,9 @@ class Economy:
         for o, s in zip(self.objects, self.supply):
             if not isinstance(s, fmpq):
                 raise EconomyError(f"supply of object {o!r} is not exact")
+        if self.endowments is not None:  # first: it explains a supply of 0 (owned by nobody)
+            self._check_endowments()
+        for o, s in zip(self.objects, self.supply):
             if s <= 0:
                 raise EconomyError(f"supply of object {o!r} must be positive, got {s}")
         known = frozenset(self.objects)
@@ -107,8 +111,6 @@ class Economy:
             if sum(map(len, order)) != len(listed) or not listed <= known or not all(order):
                 raise EconomyError(f"agent {a!r}: malformed weak order (tiers must be "
                                    f"non-empty, disjoint sets of known objects)")
-        if self.endowments is not None:
-            self._check_endowments()
         if self.valuations is not None:
             self._check_valuations()
 
@@ -183,8 +185,8 @@ class Economy:
         Missing endowment entries are 0.  An agent with valuations but no preferences gets the
         weak order of her valuations (all objects acceptable).
         """
-        agents = _labels(list(agents), "agents")
-        objects = _labels(list(objects), "objects")
+        agents = _labels(agents, "agents")
+        objects = _labels(objects, "objects")
         a_idx = {a: i for i, a in enumerate(agents)}
         o_idx = {o: k for k, o in enumerate(objects)}
         o_set = set(objects)

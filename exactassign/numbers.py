@@ -29,6 +29,7 @@ from .errors import NumberError
 __all__ = [
     "Q", "ZERO", "ONE", "parse", "canonical", "to_fraction", "from_fraction", "as_exact",
     "ExactDecimal", "json_loads", "is_number_like",
+    "to_float", "from_float_hint", "to_sympy", "from_sympy",
 ]
 
 Q = fmpq
@@ -52,13 +53,27 @@ def _reject_constant(name: str) -> Any:
     raise NumberError(f"{name} is not an exact number")
 
 
+def _integer(digits: str) -> fmpz:
+    """An optionally signed ASCII digit string as an exact integer, of any length (``int()``
+    refuses more than ``sys.get_int_max_str_digits()`` digits; python-flint does not)."""
+    return fmpz(digits.lstrip("+"))
+
+
+def _json_int(text: str) -> int | fmpz:
+    try:
+        return int(text)
+    except ValueError:  # beyond the int-from-string digit limit
+        return _integer(text)
+
+
 def json_loads(text: str) -> Any:
     """Parse JSON text with every non-integer number kept as its literal text.
 
     >>> json_loads('{"x": 0.1}')["x"]
     '0.1'
     """
-    return json.loads(text, parse_float=ExactDecimal, parse_constant=_reject_constant)
+    return json.loads(text, parse_float=ExactDecimal, parse_int=_json_int,
+                      parse_constant=_reject_constant)
 
 
 def _parse_decimal(text: str, where: str) -> fmpq:
@@ -67,8 +82,8 @@ def _parse_decimal(text: str, where: str) -> fmpq:
         raise NumberError(f"{where}: {text!r} is not an exact number (use an integer, 'p/q' "
                           f"or a decimal literal)")
     sign, whole, frac, exp = m.groups()
-    digits = int((whole or "0") + (frac or ""))
-    scale = len(frac or "") - int(exp or 0)
+    digits = _integer((whole or "0") + (frac or ""))
+    scale = len(frac or "") - int(_integer(exp or "0"))
     if abs(scale) > 10_000:
         raise NumberError(f"{where}: exponent of {text!r} is out of range")
     value = fmpq(digits) / fmpq(10) ** scale if scale >= 0 else fmpq(digits * 10 ** (-scale))
@@ -101,13 +116,13 @@ def parse(value: Any, where: str = "number") -> fmpq:
     if isinstance(value, str):
         text = value.strip()
         if _INT.match(text):
-            return fmpq(int(text))
+            return fmpq(_integer(text))
         m = _FRAC.match(text)
         if m:
-            den = int(m.group(2))
+            den = _integer(m.group(2))
             if den == 0:
                 raise NumberError(f"{where}: {value!r} divides by zero")
-            return fmpq(int(m.group(1)), den)
+            return fmpq(_integer(m.group(1)), den)
         return _parse_decimal(text, where)
     raise NumberError(f"{where}: expected an exact number, got {type(value).__name__} {value!r}")
 
@@ -139,3 +154,48 @@ def from_fraction(x: Fraction) -> fmpq:
 def as_exact(x: Any) -> fmpq:
     """Coerce a Python exact value (int, Fraction, fmpq) to ``fmpq``; refuse floats."""
     return parse(x, "value")
+
+
+# -- floating-point hints and sympy (the only other number types the package meets) ----------
+def to_float(x: fmpq) -> float:
+    """``fmpq`` -> nearest binary ``float``, **a hint only** (for floating-point solvers).
+
+    Raises ``OverflowError`` when the value is beyond the float range (callers then do without
+    the hint).  Nothing exact may ever be computed from the result.
+
+    >>> to_float(Q(1, 3))
+    0.3333333333333333
+    """
+    return int(x.p) / int(x.q)
+
+
+def from_float_hint(f: float, max_denominator: int | None = None) -> fmpq:
+    """A binary float (a solver's hint) -> ``fmpq``: its exact binary value, or with
+    ``max_denominator`` the closest rational of bounded denominator (continued fractions).
+
+    The result is a *guess* that exact code must verify; NaN and infinities are refused.
+
+    >>> from_float_hint(0.5), from_float_hint(0.1, 1000)
+    (1/2, 1/10)
+    """
+    if f != f or f in (float("inf"), float("-inf")):
+        raise NumberError(f"{f!r} is not a finite number")
+    fr = Fraction(f)
+    if max_denominator is not None:
+        fr = fr.limit_denominator(max_denominator)
+    return fmpq(fr.numerator, fr.denominator)
+
+
+def to_sympy(x: fmpq) -> Any:
+    """``fmpq`` -> ``sympy.Rational`` (for symbolic derivations and cross-checks)."""
+    import sympy
+    return sympy.Rational(int(x.p), int(x.q))
+
+
+def from_sympy(r: Any) -> fmpq:
+    """A rational sympy number -> ``fmpq``; anything else (symbols, irrationals) is refused."""
+    import sympy
+    r = sympy.sympify(r)
+    if not r.is_Rational:
+        raise NumberError(f"{r} is not a rational number")
+    return fmpq(int(r.p), int(r.q))

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import EconomyError
+from .numbers import ExactDecimal
 
 WeakOrder = tuple[frozenset[str], ...]
 
@@ -52,7 +53,7 @@ def parse_weak_order(entries: Any, objects: Iterable[str] | set[str], where: str
             raise EconomyError(f"{where}: preference entry {k + 1} must be an object label or a "
                                f"non-empty list of labels, got {entry!r}")
         for obj in tier:
-            if not isinstance(obj, str):
+            if not isinstance(obj, str) or isinstance(obj, ExactDecimal):
                 raise EconomyError(f"{where}: preference entry {k + 1} contains {obj!r}, "
                                    f"which is not an object label")
             if obj not in known:

@@ -99,9 +99,12 @@ def parse_proof(path: Path) -> ProofFile:
 
 def load_proofs(directory: Path | None = None) -> list[ProofFile]:
     """Every proof file under ``directory`` (default :func:`find_proofs_dir`), sorted by path."""
+    from .io import read_text
     root = directory or find_proofs_dir()
+    if not root.is_dir():
+        raise FormatError(f"{root}: not a directory of proof files")
     return [parse_proof(p) for p in sorted(root.rglob("*.json"))
-            if '"exactassign.proof"' in p.read_text(encoding="utf-8")[:400]]
+            if '"exactassign.proof"' in read_text(p)[:400]]
 
 
 def _diff(expected: Allocation, got: Allocation) -> list[str]:

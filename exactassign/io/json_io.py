@@ -15,12 +15,13 @@ True
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .. import preferences as prefs
 from ..allocation import Allocation
 from ..errors import FormatError, NumberError
-from ..numbers import canonical, json_loads
+from ..numbers import ExactDecimal, canonical, json_loads
 
 __all__ = ["parse_economy", "dump_economy", "economy_to_json", "economy_from_json",
            "parse_allocation", "load_allocation", "dump_allocation", "parse_json",
@@ -32,10 +33,32 @@ _ECONOMY_KEYS = ("format", "version", "name", "source", "agents", "objects", "su
                  "endowments", "preferences", "valuations")
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _reject_lone_surrogates(data: Any, where: str) -> None:
+    """JSON escapes may encode lone UTF-16 surrogates (``"\\ud800"``): strings that no file or
+    terminal can take.  Refuse them here rather than fail when printing."""
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FormatError(f"{where}: string {v!r} contains a lone surrogate "
+                                  f"(not valid Unicode text)") from None
+        elif isinstance(v, dict):
+            stack.extend(v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+
+
 def parse_json(text: str, where: str) -> Any:
     """Parse JSON exactly; a syntax error names the file, line and column."""
     try:
-        return json_loads(text)
+        data = json_loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, column "
                           f"{exc.colno})") from None
@@ -43,6 +66,9 @@ def parse_json(text: str, where: str) -> Any:
         raise FormatError(f"{where}: {exc}") from None
     except RecursionError:
         raise FormatError(f"{where}: JSON nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(text):  # only then can a lone surrogate hide in the data
+        _reject_lone_surrogates(data, where)
+    return data
 
 
 def _check_header(data: Any, expected: str, where: str, allowed: tuple[str, ...]) -> None:
@@ -70,7 +96,8 @@ def economy_from_json(data: Any, where: str = "economy") -> Any:
         if key not in data:
             raise FormatError(f"{where}: missing required field {key!r}")
     for key in ("name", "source"):
-        if key in data and not isinstance(data[key], str):
+        if key in data and (not isinstance(data[key], str)
+                            or isinstance(data[key], ExactDecimal)):
             raise FormatError(f"{where}: field {key!r} must be a string")
     if "preferences" not in data and "valuations" not in data:
         raise FormatError(f"{where}: give 'preferences' or 'valuations'")

@@ -21,13 +21,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import EconomyError, FormatError, NumberError
+from ..errors import EconomyError, FormatError, LimitExceeded, NumberError
 from ..numbers import ONE, parse
 
 __all__ = ["PREFLIB_EXTENSIONS", "parse_preflib", "dump_preflib"]
 
 PREFLIB_EXTENSIONS = (".soc", ".soi", ".toc", ".toi")
-_HEADER = re.compile(r"#\s*([A-Z][A-Z ]*[A-Z])\s*(?:(\d+)\s*)?:\s?(.*)\Z")
+MAX_SIZE = 200_000   # agents after expanding multiplicities, and alternatives
+# Counts, multiplicities and alternative numbers: ASCII digits (str.isdigit() accepts '²',
+# which int() refuses) and at most 18 of them (int() refuses more than 4300).
+_DIGITS = re.compile(r"[0-9]{1,18}\Z")
+_HEADER = re.compile(r"#\s*([A-Z][A-Z ]*[A-Z])\s*(?:([0-9]{1,18})\s*)?:\s?(.*)\Z")
 
 
 def _parse_order(body: str, m: int, where: str) -> list[list[int]]:
@@ -58,7 +62,7 @@ def _parse_order(body: str, m: int, where: str) -> list[list[int]]:
         inner = part[1:-1].split(",") if part.startswith("{") and part.endswith("}") else [part]
         tier = []
         for x in inner:
-            if not x.isdigit() or not 1 <= int(x) <= m:
+            if not _DIGITS.match(x) or not 1 <= int(x) <= m:
                 raise FormatError(f"{where}: {x!r} is not an alternative number 1..{m}")
             tier.append(int(x))
         tiers.append(tier)
@@ -142,6 +146,9 @@ def parse_preflib(text: str, ext: str, where: str = "preflib", supply: Any = Non
                               f".{dtype}")
     if m < 1:
         raise FormatError(f"{where}: there must be at least one alternative")
+    if m > MAX_SIZE:
+        raise LimitExceeded(f"{where}: {m} alternatives exceed the PrefLib reader's limit of "
+                            f"{MAX_SIZE}")
     labels = [names.get(k, "") for k in range(1, m + 1)]
     if any(not x or "\n" in x for x in labels) or len(set(labels)) != m:
         labels = [str(k) for k in range(1, m + 1)]
@@ -157,7 +164,7 @@ def parse_preflib(text: str, ext: str, where: str = "preflib", supply: Any = Non
             mult_s, sep, order = s.partition(",")
         else:
             mult_s, sep, order = s.partition(":")
-        if not sep or not mult_s.strip().isdigit():
+        if not sep or not _DIGITS.match(mult_s.strip()):
             raise FormatError(f"{w}: expected 'multiplicity: order', got {s[:60]!r}")
         mult = int(mult_s)
         if mult < 1:
@@ -165,6 +172,9 @@ def parse_preflib(text: str, ext: str, where: str = "preflib", supply: Any = Non
         tiers = _parse_order(order, m, w)
         _check_type(tiers, dtype, m, w)
         entry = [labels[t[0] - 1] if len(t) == 1 else [labels[x - 1] for x in t] for t in tiers]
+        if len(agents) + mult > MAX_SIZE:
+            raise LimitExceeded(f"{w}: the multiplicities expand to more than {MAX_SIZE} "
+                                f"agents, the PrefLib reader's limit")
         for _ in range(mult):
             a = str(len(agents) + 1)
             agents.append(a)
@@ -208,16 +218,18 @@ def dump_preflib(economy: Any, ext: str, where: str = "preflib") -> tuple[str, l
     if economy.valuations is not None:
         raise FormatError(f"{where}: PrefLib cannot hold valuations (keep the economy as JSON)")
     for o in economy.objects:
-        if "\n" in o:
-            raise FormatError(f"{where}: object label {o!r} contains a line break")
+        if o.splitlines() != [o] or o != o.strip():
+            raise FormatError(f"{where}: object label {o!r} cannot be an ALTERNATIVE NAME "
+                              f"(it contains a line break or leading/trailing white space)")
     num = {o: k + 1 for k, o in enumerate(economy.objects)}
     groups: dict[tuple, int] = {}
     for a, order in zip(economy.agents, economy.preferences):
         tiers = tuple(tuple(sorted(num[o] for o in t)) for t in order)
         _check_type([list(t) for t in tiers], dtype, economy.m, f"{where}: agent {a!r}")
         groups[tiers] = groups.get(tiers, 0) + 1
+    title = " ".join((economy.name or "").splitlines()).strip()  # one header line
     head = [f"# FILE NAME: {where.rsplit('/', 1)[-1]}",
-            f"# TITLE: {economy.name or ''}",
+            f"# TITLE: {title}",
             "# DESCRIPTION: written by exactassign",
             f"# DATA TYPE: {dtype}",
             "# MODIFICATION TYPE: original",

@@ -55,8 +55,10 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], fmt: str,
           caption: str | None = None) -> str:
     """A table in ``text`` (aligned columns), ``markdown`` or ``latex``."""
     if fmt == "markdown":
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        def cells(r: Sequence[str]) -> str:
+            return "| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |"
+        lines = [cells(header), "|" + "|".join("---" for _ in header) + "|"]
+        lines += [cells(r) for r in rows]
         return ("**" + caption + "**\n\n" if caption else "") + "\n".join(lines) + "\n"
     if fmt == "latex":
         spec = "l" + "r" * (len(header) - 1)
@@ -102,6 +104,64 @@ TRACE_COLUMNS: dict[str, list[tuple[str, Callable[[dict], str]]]] = {
            ("eating (object: agents)", _eating), ("exhausted", lambda s: _join(s["exhausted"])),
            ("full", lambda s: _join(s["satiated"])), ("stopped", lambda s: _join(s["stopped"]))],
 }
+
+
+# -- btm / ps-ext / ttc step tables (steps' to_json() of exactassign.mechanisms.btm, .ttc) --
+def _btm_labels(step: dict) -> str:
+    return "; ".join(f"r{r['round']} " + " ".join(f"{e['agent']}:{','.join(e['objects'])}"
+                                                   for e in r["labels"])
+                     for r in step["labeling"]) or "-"
+
+
+def _btm_points(step: dict) -> str:
+    suppliers = {s["id"]: ",".join(s["suppliers"]) for s in step["sources"]}
+    def one(p: dict) -> str:
+        objs = [o + (f"({suppliers[s]})" if s.startswith("L:") else "")
+                for o, s in zip(p["objects"], p["sources"])]
+        return f"{p['agent']}:{'+'.join(objs)}"
+    return "; ".join(f"r{r['round']} " + " ".join(one(p) for p in r["points"])
+                     for r in step["pointing"]) or "-"
+
+
+def _amount_map(rows: dict) -> str:
+    return ", ".join(f"{a}: " + " + ".join(f"{x} {o}" for o, x in row.items())
+                     for a, row in rows.items()) or "-"
+
+
+def _btm_binding(step: dict) -> str:
+    return "; ".join(" ".join(f"{b['agent']}@{b['source']}" for b in c["binding"])
+                     for c in step["classes"]) or "-"
+
+
+def _btm_exhausted(step: dict) -> str:
+    out = list(step["exhausted"])
+    out += [f"{e['agent']}'s {e['object']}" for e in step["exhausted_labeled"]]
+    return ", ".join(out) or "-"
+
+
+def _psext_eating(step: dict) -> str:
+    by_obj: dict[str, list[str]] = {}
+    for a, row in step["eating"].items():
+        for o, r in row.items():
+            by_obj.setdefault(o, []).append(f"{a}@{r}")
+    return "; ".join(f"{o}: {','.join(a)}" for o, a in by_obj.items()) or "-"
+
+
+TRACE_COLUMNS.update({
+    "btm": [("labels", _btm_labels), ("pointing", _btm_points),
+            ("y", lambda s: " ".join(f"{a}:{v}" for a, v in s["y"].items()) or "-"),
+            ("binding", _btm_binding), ("received", lambda s: _amount_map(s["received"])),
+            ("gave labeled", lambda s: _amount_map(s["supplied_labeled"])),
+            ("exhausted", _btm_exhausted)],
+    "ps-ext": [("start", lambda s: s["start"]), ("end", lambda s: s["end"]),
+               ("labels", lambda s: " ".join(f"{a}:{','.join(o)}"
+                                             for a, o in s["labels"].items()) or "-"),
+               ("eating (object: agent@rate)", _psext_eating),
+               ("exhausted", lambda s: _btm_exhausted(s))],
+    "ttc": [("points", lambda s: " ".join(f"{a}:{o}" for a, o in s["points"].items())),
+            ("cycles", lambda s: " ".join("(" + " ".join(c) + ")" for c in s["cycles"])),
+            ("assigned", lambda s: " ".join(f"{a}:{o}" for a, o in s["assigned"].items()))],
+})
 
 
 def render_trace(result: Any, fmt: str) -> str:

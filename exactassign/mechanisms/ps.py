@@ -178,20 +178,35 @@ def probabilistic_serial(economy: Any, speeds: Mapping[str, Any] | None = None,
         cur[i] = -1
 
     # satiation events: agent i is full at 1/s_i (if still eating then)
-    full_at = sorted({ONE / s for s in speed})
-    full_groups = {t: [i for i in range(n) if ONE / speed[i] == t] for t in full_at}
+    # full_at[g]: the distinct satiation times, increasing; full_groups[g]: their agents
+    full_time = [ONE / s for s in speed]
+    full_at: list[fmpq] = []
+    full_groups: list[list[int]] = []
+    group = [0] * n
+    for i in sorted(range(n), key=full_time.__getitem__):
+        if not full_at or full_time[i] != full_at[-1]:
+            full_at.append(full_time[i])
+            full_groups.append([])
+        full_groups[-1].append(i)
+        group[i] = len(full_at) - 1
     full_pos = 0
     t = ZERO
     for i in range(n):
         start_eating(i, t)
     phases: list[EatingPhase] = []
     active = sum(1 for c in cur if c >= 0)
+    # agents still eating per satiation time: a time at which nobody eating becomes full is
+    # no event (else an agent without acceptable objects would split a phase in two)
+    live = [0] * len(full_at)
+    for i in range(n):
+        if cur[i] >= 0:
+            live[group[i]] += 1
 
     while active:
         while heap and (heap[0][1] != version[heap[0][2]] or exhausted[heap[0][2]]):
             heapq.heappop(heap)
         t_exh = heap[0][0] if heap else None
-        while full_pos < len(full_at) and full_at[full_pos] <= t:
+        while full_pos < len(full_at) and (full_at[full_pos] <= t or not live[full_pos]):
             full_pos += 1
         t_full = full_at[full_pos] if full_pos < len(full_at) else None
         nxt = min(x for x in (t_exh, t_full) if x is not None)
@@ -207,7 +222,7 @@ def probabilistic_serial(economy: Any, speeds: Mapping[str, Any] | None = None,
                 gone.append(k)
         full: list[int] = []
         if t_full is not None and t_full == nxt:
-            full = [i for i in full_groups[nxt] if cur[i] >= 0]
+            full = [i for i in full_groups[full_pos] if cur[i] >= 0]
         touched: set[int] = set()
         active -= len(full)
         for i in full:
@@ -228,6 +243,7 @@ def probabilistic_serial(economy: Any, speeds: Mapping[str, Any] | None = None,
             if cur[i] < 0:
                 stopped.append(agents[i])
                 active -= 1
+                live[group[i]] -= 1
         for k in touched:
             if not exhausted[k]:
                 push(k)
