@@ -142,6 +142,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return check.main([*args.certificates, "--format", args.format])
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from .search.cli import command
+    return command(args)
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from .io.render import render_allocation
     from .reproduce import iter_outcomes, load_proofs
@@ -160,6 +165,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for out in iter_outcomes(proofs):
         total += 1
         p, c = out.proof, out.claim
+        if c.get("kind", "outcome") != "outcome":     # property / argument claims: own report
+            _emit(f"== {p.name}: {p.title}\n   source: {p.source}\n{out.text}")
+            failed += not out.ok
+            _emit("   REPRODUCED\n\n" if out.ok else "   MISMATCH:\n" + "".join(
+                f"     {d}\n" for d in out.differences) + "\n")
+            continue
         params = ", ".join(f"{k}={v}" for k, v in c.get("params", {}).items())
         _emit(f"== {p.name}: {p.title}\n   source: {p.source}\n   claim: {c['mechanism']}"
               f"{' (' + params + ')' if params else ''} gives the stated allocation\n")
@@ -254,6 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--dir", help="directory of proof files (default: the bundled proofs/)")
     rp.add_argument("--quiet", action="store_true", help="do not print the allocations")
     rp.set_defaults(func=cmd_reproduce)
+
+    from .search.cli import add_arguments as _search_arguments
+    se = sub.add_parser("search", help="search economies for a counterexample to a property "
+                        "of a mechanism, shrink and certify it",
+                        usage="exactassign search PROPERTY --mechanism MECHANISM [--agents N] "
+                              "[--objects M] [--budget ...] [options]")
+    _search_arguments(se)
+    se.set_defaults(func=cmd_search)
     return p
 
 

@@ -13,6 +13,17 @@ economy object itself) and the claims a paper makes about it:
 
 ``reproduce`` re-runs every claim from scratch and compares exactly; a mismatch is reported with
 the differing entries (like abcvoting's instance files that carry expected results).
+
+Two more claim kinds check statements rather than mechanism outcomes:
+
+* ``{"kind": "property", "property": NAME, "allocation": PATH-or-mapping, "holds": BOOL}`` —
+  the verdict of a registered property (``exactassign check``), whose certificate is then
+  re-verified by the standard-library checker;
+* ``{"kind": "argument", "argument": NAME, ...}`` — a step-by-step argument registered in
+  :mod:`exactassign.arguments` (e.g. ``pseudomarket-theorem1``), which re-establishes each part
+  of a paper's claim with certificates and reports it as text.
+
+For these kinds :attr:`ClaimOutcome.text` holds the report to print.
 """
 from __future__ import annotations
 
@@ -30,6 +41,9 @@ from .numbers import canonical
 __all__ = ["ProofFile", "ClaimOutcome", "find_proofs_dir", "load_proofs", "check_claim"]
 
 PROOF_FORMAT = "exactassign.proof"
+CLAIM_KEYS = {"outcome": ("mechanism", "allocation"), "property": ("property", "allocation",
+                                                                   "holds"),
+              "argument": ("argument",)}
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ class ClaimOutcome:
     ok: bool
     result: Any
     differences: tuple[str, ...]
+    text: str = ""
 
 
 def find_proofs_dir() -> Path:
@@ -81,10 +96,10 @@ def parse_proof(path: Path) -> ProofFile:
     if not isinstance(claims, list) or not claims:
         raise FormatError(f"{where}: 'claims' must be a non-empty list")
     for k, c in enumerate(claims):
-        if not isinstance(c, dict) or c.get("kind") != "outcome":
+        if not isinstance(c, dict) or c.get("kind") not in CLAIM_KEYS:
             raise FormatError(f"{where}: claim {k + 1} has unknown kind "
                               f"{c.get('kind') if isinstance(c, dict) else c!r}")
-        for key in ("mechanism", "allocation"):
+        for key in CLAIM_KEYS[c["kind"]]:
             if key not in c:
                 raise FormatError(f"{where}: claim {k + 1} misses {key!r}")
     eco = data["economy"]
@@ -116,8 +131,56 @@ def _diff(expected: Allocation, got: Allocation) -> list[str]:
     return out
 
 
+def claim_allocation(proof: ProofFile, value: Any, what: str = "allocation") -> Allocation:
+    """An allocation given in a claim: a mapping, or a path (relative to the proof file) of an
+    allocation file."""
+    if isinstance(value, str):
+        from .io import load_allocation
+        return load_allocation(proof.path.parent / value, proof.economy)
+    return Allocation.from_mapping(proof.economy, value, f"{proof.path}: {what}")
+
+
+def _check_property(proof: ProofFile, claim: dict) -> ClaimOutcome:
+    """A property verdict, with its certificate re-verified by the standard-library checker."""
+    import json
+
+    from .certificates import check_cardinal
+    from .certificates.build import certificate
+    from .properties import evaluate
+    alloc = claim_allocation(proof, claim["allocation"])
+    r = evaluate(claim["property"], proof.economy, alloc)
+    diffs: list[str] = []
+    if r.claim is None:
+        diffs.append(f"{claim['property']}: {r.reason}")
+        return ClaimOutcome(proof, claim, False, r, tuple(diffs), f"   {diffs[0]}\n")
+    cert = json.loads(json.dumps(certificate(r.claim, proof.economy, alloc, r.witness,
+                                             prop=claim["property"])))
+    if cert["claim"] in check_cardinal.CLAIMS:
+        problems = [f"{c} at {p}: {m}" for c, p, m in check_cardinal.check_cardinal(cert)]
+    else:
+        from .certificates import check
+        problems = [f"{v.code} at {v.path}: {v.message}"
+                    for v in check.check_certificate(cert).violations]
+    diffs += [f"certificate {cert['claim']} rejected: {p}" for p in problems]
+    if r.holds != bool(claim["holds"]):
+        diffs.append(f"{claim['property']}: expected holds={claim['holds']}, got {r.holds}")
+    text = (f"   claim: property {claim['property']} "
+            f"{'holds' if claim['holds'] else 'fails'}\n"
+            f"   computed: {'holds' if r.holds else 'fails'}; certificate {cert['claim']} "
+            f"{'verified by the standard-library checker' if not problems else 'REJECTED'}\n"
+            f"   witness: {json.dumps(cert['witness'], ensure_ascii=False)}\n")
+    return ClaimOutcome(proof, claim, not diffs, r, tuple(diffs), text)
+
+
 def check_claim(proof: ProofFile, claim: dict) -> ClaimOutcome:
-    """Re-run the claim's mechanism and compare its allocation exactly."""
+    """Re-check one claim: re-run the mechanism and compare its allocation exactly (kind
+    ``outcome``), or evaluate a property / an argument (kinds ``property``, ``argument``)."""
+    kind = claim.get("kind", "outcome")
+    if kind == "property":
+        return _check_property(proof, claim)
+    if kind == "argument":
+        from .arguments import run_argument
+        return run_argument(proof, claim)
     mech = get_mechanism(claim["mechanism"])
     params = {k: str(v) for k, v in claim.get("params", {}).items()}
     result = mech.run(proof.economy, params)

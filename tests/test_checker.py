@@ -39,11 +39,14 @@ def verdict_of(doc: dict) -> str:
 
 
 # ----------------------------------------------------------------------------- the corpus
+CARDINAL = DATA.parent / "cardinal"   # fixtures of check_cardinal.py (tests/test_cardinal.py)
+
+
 def test_fixture_corpus_covers_every_claim_and_verdict():
-    claims = {p.name.split("_")[0] for p in DATA.glob("valid/*.json")}
-    assert claims == set(check.CLAIMS)
-    invalid = {p.name.split("_")[0] for p in DATA.glob("invalid/*.json")}
-    assert invalid == set(check.CLAIMS)
+    for verdict in ("valid", "invalid"):
+        claims = {p.name.split("_")[0] for d in (DATA, CARDINAL)
+                  for p in d.glob(f"{verdict}/*.json")}
+        assert set(check.CLAIMS) <= claims, set(check.CLAIMS) - claims
     assert len(list(DATA.glob("malformed/*.json"))) >= 20
 
 
@@ -62,6 +65,9 @@ def test_fixture_verdict_is_given_by_its_directory(path):
 
 # The clause each invalid fixture breaks (it may break others as a consequence).
 EXPECTED_CODES = {
+    "manipulation_no_gain_on_the_set": {"manipulation.no-gain"},
+    "strong-manipulation_only_a_manipulation": {"strong-manipulation.not-dominating"},
+    "outcomes-differ_same_allocation": {"outcomes-differ.equal"},
     "assignment.feasible_column_over_supply": {"feasible.column-sum"},
     "assignment.feasible_fee_row_short": {"feasible.row-sum"},
     "ps.outcome_not_best": {"ps.eating.not-best", "ps.supply.negative", "ps.outcome.mismatch"},
@@ -89,6 +95,21 @@ EXPECTED_CODES = {
     "not-eene_fee_unequal_endowments": {"not-eene.endowments-differ"},
     "bounded-envy_fee_skew": {"bounded-envy.exceeded"},
     "not-bounded-envy_fee_no_trade": {"not-bounded-envy.within-bound"},
+    # check_house.py (tests/test_check_house.py has the details)
+    "eps.outcome_non_maximal_bottleneck": {"eps.phase.level"},
+    "eps.outcome_level_below_min_ratio": {"eps.bottleneck.not-tight"},
+    "eps.outcome_level_above_min_ratio": {"eps.flow.over-supply"},
+    "eps.outcome_outcome_differs": {"eps.outcome.mismatch"},
+    "eps.outcome_stopped_missing": {"eps.phase.stopped"},
+    "egalitarian_levels_decreasing": {"egalitarian.levels.decreasing"},
+    "egalitarian_naive_split": {"egalitarian.mass"},
+    "egalitarian_masses_as_levels": {"egalitarian.set.ratio", "egalitarian.mass"},
+    "not-egalitarian_is_egalitarian": {"not-egalitarian.equal"},
+    # check_btm.py (tests/test_check_btm.py has the details)
+    "btm.outcome_proportional_claimed_equal": {"btm.shares.rule"},
+    "btm.outcome_half_trade_not_maximal": {"btm.class.no-binding"},
+    "btm.outcome_labeling_missing": {"btm.labeling.missing-round"},
+    "btm.outcome_outcome_differs": {"btm.outcome.mismatch"},
 }
 
 
@@ -124,6 +145,13 @@ EXPECTED_MALFORMED = {
     "envy_missing_envious": "witness.envious", "not-ete_three_agents": "witness.agents",
     "json_nan": "NaN", "json_infinity": "Infinity", "json_truncated": "JSON",
     "json_duplicate_key": "duplicate key 'claim'", "json_not_an_object": "object",
+    "eps.outcome_capped_not_boolean": "witness.phases[0].capped",
+    "eps.outcome_unknown_agent_in_flow": "witness.phases[0].flow.9",
+    "eps.outcome_top_object_twice": "witness.phases[0].top.1[1]",
+    "egalitarian_missing_profile": "witness.profile",
+    "not-egalitarian_realisation_unknown_object": "witness.realisation.1.z",
+    "btm.outcome_unknown_source": "witness.steps[0].x.E:z",
+    "btm.outcome_missing_rule": "witness.rule",
 }
 
 
@@ -499,8 +527,12 @@ def test_checker_source_imports_nothing_else():
 
 
 # ----------------------------------------------------------------------------- mutations
-LABEL_KEYS = {"eating", "exhausted", "satiated", "stopped", "tiebreak", "cycle", "envious",
-              "envied", "agent", "agents", "object", "upper_contour_set"}
+LABEL_KEYS = {"misreport", "mechanisms", "claim", "eating", "exhausted", "satiated", "stopped", "tiebreak", "cycle", "envious",
+              "envied", "agent", "agents", "object", "upper_contour_set",
+              "top", "bottleneck_agents", "bottleneck_objects", "objects", "first_tier",
+              # btm.outcome (labels and source ids "E:o" / "L:o")
+              "rule", "endowment_objects", "available", "indifferent_to", "favourites",
+              "sources", "id", "kind", "root", "in_tree", "out_tree", "next", "source"}
 FREE_HINTS = {("witness", "potential"), ("witness", "outside")}   # sd.efficient potentials
 
 

@@ -47,7 +47,55 @@ def _ps_witness(result: Any) -> dict:
     return w
 
 
-CERTIFIABLE_MECHANISMS = {"ps": ("ps.outcome", _ps_witness)}
+def _eps_witness(result: Any) -> dict:
+    """eps.outcome: the phase trace without the solver statistics (``newton_iterations``:
+    nothing to check); FORMAT.md, "eps.outcome"."""
+    phases = []
+    for ph in result.trace_json():
+        ph = dict(ph)
+        ph.pop("newton_iterations", None)
+        phases.append(ph)
+    return {"phases": phases}
+
+
+def _egalitarian_witness(result: Any) -> dict:
+    """egalitarian: the bottleneck sequence of the mechanism's trace (the claim certifies the
+    first-tier profile; the fill-up of second tiers is not part of it); FORMAT.md."""
+    from ..mechanisms.egalitarian import Bottleneck
+    from ..properties.egalitarian import EgalitarianWitness
+    seq = tuple(step for step in result.trace if isinstance(step, Bottleneck))
+    profile = {a: b.level for b in seq for a in b.agents}
+    return EgalitarianWitness(seq, {a: profile[a] for a in result.allocation.agents}).to_json()
+
+
+def _btm_steps(steps: Any, rule: str) -> dict:
+    """btm.outcome: the rule name and the step trace, each step as ``BTMStep.to_json()`` with
+    the text of system (4) dropped (``equations``: derived) and the sources under ``supply``;
+    FORMAT.md, "btm.outcome"."""
+    out = []
+    for s in steps:
+        s = dict(s.to_json())
+        s.pop("equations", None)
+        s["supply"] = s.pop("sources")
+        out.append(s)
+    return {"rule": rule, "steps": out}
+
+
+def _btm_witness(result: Any) -> dict:
+    return _btm_steps(result.trace, result.params.get("rule", "equal"))
+
+
+def _psext_witness(result: Any) -> dict:
+    """ps-ext is the equal BTM on the house-allocation economy: its phases carry the BTM steps
+    (the eating-time view is not part of the claim)."""
+    return _btm_steps([ph.btm for ph in result.trace], "equal")
+
+
+CERTIFIABLE_MECHANISMS = {"ps": ("ps.outcome", _ps_witness),
+                          "eps": ("eps.outcome", _eps_witness),
+                          "egalitarian": ("egalitarian", _egalitarian_witness),
+                          "btm": ("btm.outcome", _btm_witness),
+                          "ps-ext": ("btm.outcome", _psext_witness)}
 
 
 def certify_result(economy: Any, result: Any) -> dict:

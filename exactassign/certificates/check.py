@@ -13,27 +13,8 @@ Exit status 0 if every certificate is valid, 1 if any is invalid, 2 if any is ma
 an unsupported claim or version.  Python API: :func:`check_certificate`, :func:`check_file`,
 :func:`main`.
 
-Readings of FORMAT.md chosen here, where its text leaves room:
-
-1. Every claim is about an allocation, so the outcome must be feasible for every claim
-   (FORMAT.md says so for ps.outcome and sd.efficient); otherwise ``feasible.*`` violations.
-2. Input the checker cannot read is *malformed* (the first problem is reported with its JSON
-   path): missing fields, wrong types, unknown or duplicate labels, bad numbers, duplicate JSON
-   keys, a negative outcome amount, an instance breaking its own rules, a missing speed or
-   potential.  Wrong values are *invalid*, with every violation reported (e.g. a speed <= 0, a
-   negative entry in ``witness.dominating``, a set that is not an upper contour set).
-3. Numbers: ints, "p/q" / integer / decimal strings, JSON decimal literals read from their text.
-   A binary ``float`` in a dict given to check_certificate is malformed (use :func:`loads`).
-4. ``witness.dominating`` is an allocation map like ``outcome.allocation``; a wrapper
-   ``{"allocation": {...}}`` is accepted too.
-5. sd.efficient: per agent and object a, at most one weak and one strict violated edge into a is
-   reported (from the held object of largest potential), not every edge.
-6. ps.outcome: every object in a tier of two or more objects of some agent must be listed in
-   ``tiebreak`` (else ``ps.tiebreak.incomplete``).
-7. sd.not-efficient: trades with the null holder or the outside option exist only in the
-   house-allocation model (``sd-not-efficient.cycle.outside`` in the FEE model).
-8. not-ete with ``object`` null compares the outside masses 1 - row sum.  ``producer`` is
-   optional; when present it must be an object.
+Readings of FORMAT.md where its text leaves room: FORMAT.md, "Checker readings".  Claims of
+other families live in stdlib-only sibling files (``PLUGINS``), loaded by path.
 """
 from __future__ import annotations
 
@@ -724,6 +705,26 @@ CLAIMS: dict = {
 }
 
 
+PLUGINS = ("check_strategy", "check_cardinal", "check_house", "check_btm")
+
+
+def _load_plugins() -> None:
+    """Merge sibling files' CLAIMS (by path, not in sys.modules: script, -I, -m alike)."""
+    import importlib.util
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in PLUGINS:
+        path = os.path.join(here, name + ".py")
+        if os.path.exists(path):
+            spec = importlib.util.spec_from_file_location(f"_check_plugin_{name}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            CLAIMS.update(module.CLAIMS)
+
+
+_load_plugins()
+
+
 # ----------------------------------------------------------------------------- entry points
 def check_certificate(doc: Any) -> Report:
     """Check one certificate (a parsed JSON document) and report every violation."""
@@ -747,6 +748,7 @@ def check_certificate(doc: Any) -> Report:
                                 "outcome.allocation")
         witness = get(doc, "witness", "", dict)
         checker = Checker(inst, alloc)
+        checker.doc = doc                    # plugins whose claims need the whole document
         checker.feasible(alloc, "outcome.allocation")
         CLAIMS[claim](checker, witness)
     except Malformed as exc:

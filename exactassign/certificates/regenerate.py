@@ -30,6 +30,9 @@ def regenerate(cert: dict) -> dict:
     from ..mechanisms import get_mechanism
     from .build import certify_property, certify_result
     producer = cert.get("producer") or {}
+    if producer.get("search") is not None:   # counterexamples/: re-derived by the search engine
+        from ..search.store import regenerate as regenerate_counterexample
+        return regenerate_counterexample(cert)
     economy = economy_from_json(cert["instance"], "certificate instance")
     if producer.get("mechanism") and not producer.get("property"):
         params = {k: str(v) for k, v in (producer.get("params") or {}).items()}

@@ -99,10 +99,52 @@ def _join(xs: Sequence[str]) -> str:
     return ",".join(xs) or "-"
 
 
+def _amounts(d: dict) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in d.items()) or "-"
+
+
+def _promised(step: dict) -> str:
+    return "; ".join(f"{{{','.join(p['tier'])}}}: {p['amount']}"
+                     for p in step.get("promised", step.get("expected", []))) or "-"
+
+
+def _egal_sets(s: dict) -> str:
+    if s["step"] == "decomposition":
+        return " | ".join(f"{k}: {_join(v['agents'])} / {_join(v['objects'])}"
+                          for k, v in s.items() if isinstance(v, dict))
+    if s["step"] == "fill":
+        return _join(s["agents"]) + (f" (first tiers: {_join(s['first_tier_agents'])})"
+                                     if s["first_tier_agents"] else "")
+    return _join(s["agents"])
+
+
+def _egal_value(s: dict) -> str:
+    if s["step"] == "decomposition":
+        return f"max flow {s['max_flow']}"
+    if s["step"] == "bottleneck":
+        return f"ratio {s['ratio']}" + (" (capped: 1)" if s["capped"] else "")
+    return f"level {s['level']}" if s["level"] is not None else "realise first tiers"
+
+
 TRACE_COLUMNS: dict[str, list[tuple[str, Callable[[dict], str]]]] = {
     "ps": [("start", lambda s: s["start"]), ("end", lambda s: s["end"]),
            ("eating (object: agents)", _eating), ("exhausted", lambda s: _join(s["exhausted"])),
            ("full", lambda s: _join(s["satiated"])), ("stopped", lambda s: _join(s["stopped"]))],
+    "eps": [("start", lambda s: s["start"]), ("level", lambda s: s["level"]),
+            ("bottleneck agents", lambda s: _join(s["bottleneck_agents"])),
+            ("bottleneck objects", lambda s: _join(s["bottleneck_objects"])),
+            ("supply", lambda s: s["bottleneck_supply"]),
+            ("ratio", lambda s: s["ratio"] + (" (capped)" if s["capped"] else "")),
+            ("full", lambda s: _join(s["satiated"])), ("stopped", lambda s: _join(s["stopped"]))],
+    "egalitarian": [("step", lambda s: s["step"]), ("agents (sets)", _egal_sets),
+                    ("objects", lambda s: "-" if s["step"] == "decomposition"
+                     else _join(s["objects"])),
+                    ("value", _egal_value)],
+    "sd": [("position", lambda s: str(s["position"])), ("agent", lambda s: s["agent"]),
+           ("promised (tier: amount)", _promised), ("received", lambda s: _amounts(s["received"]))],
+    "rsd": [("agent / order", lambda s: s["agent"] if "agent" in s else ",".join(s["order"])),
+            ("expected (tier: amount) / count",
+             lambda s: _promised(s) if "agent" in s else str(s["count"]))],
 }
 
 
@@ -114,7 +156,7 @@ def _btm_labels(step: dict) -> str:
 
 
 def _btm_points(step: dict) -> str:
-    suppliers = {s["id"]: ",".join(s["suppliers"]) for s in step["sources"]}
+    suppliers = {s["id"]: ",".join(s["shares"]) for s in step["sources"]}
     def one(p: dict) -> str:
         objs = [o + (f"({suppliers[s]})" if s.startswith("L:") else "")
                 for o, s in zip(p["objects"], p["sources"])]

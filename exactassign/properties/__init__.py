@@ -23,6 +23,7 @@ from ..allocation import Allocation
 from ..errors import ParameterError
 from ..numbers import canonical
 from .efficiency import SdImprovement, analyse_sd_efficiency
+from .egalitarian import EgalitarianViolation, analyse_egalitarian, egalitarian_applies
 from .fairness import (find_bounded_envy_violation, find_eene_violation, find_envy,
                        find_ete_violation, find_ir_violation)
 
@@ -125,6 +126,13 @@ def _bounded_envy(e: Any, p: Allocation) -> PropertyResult:
         "bound": canonical(w.bound)})
 
 
+def _egalitarian(e: Any, p: Allocation) -> PropertyResult:
+    r = analyse_egalitarian(e, p)
+    if isinstance(r, EgalitarianViolation):
+        return PropertyResult("egalitarian", False, "not-egalitarian", r.to_json())
+    return PropertyResult("egalitarian", True, "egalitarian", r.to_json())
+
+
 def _needs_endowments(e: Any) -> str | None:
     return None if e.endowments is not None else \
         "needs endowments (without them bounded envy is envy-freeness)"
@@ -139,7 +147,71 @@ PROPERTIES: dict[str, Property] = {p.name: p for p in (
     Property("bounded-envy", "envy bounded by endowment advantage", False, _bounded_envy,
              _needs_endowments),
     Property("envy-free", "sd-envy-free (no envy)", False, _envy_free),
+    Property("egalitarian", "Bogomolnaia-Moulin egalitarian (dichotomous preferences)", True,
+             _egalitarian, egalitarian_applies),
 )}
+
+
+# -- cardinal properties (valuations; properties/cardinal.py, certificates/check_cardinal.py) --
+def _needs_valuations(e: Any) -> str | None:
+    from .cardinal import cardinal_reason
+    return cardinal_reason(e)
+
+
+def _cardinal(name: str, e: Any, p: Allocation, run: Callable, yes: str, no: str,
+              extra: dict | None = None) -> PropertyResult:
+    from .cardinal import (BlockingCoalition, FarkasCertificate, ParetoImprovement,
+                           cardinal_reason, witness_json)
+    reason = cardinal_reason(e, p)
+    if reason is not None:
+        return PropertyResult(name, None, None, {}, f"not applicable: {reason}")
+    r = run(e, p)
+    holds = not isinstance(r, (ParetoImprovement, BlockingCoalition, FarkasCertificate))
+    w = witness_json(e, r, p)
+    if extra:
+        w.update(extra)
+    return PropertyResult(name, holds, yes if holds else no, w)
+
+
+def _ex_ante_po(e: Any, p: Allocation) -> PropertyResult:
+    from .cardinal import analyse_ex_ante_po
+    return _cardinal("ex-ante-po", e, p, analyse_ex_ante_po, "ex-ante.po", "ex-ante.not-po")
+
+
+def _weak_core(e: Any, p: Allocation) -> PropertyResult:
+    from .cardinal import analyse_weak_core
+    return _cardinal("weak-core", e, p, analyse_weak_core, "core.weak", "core.blocked")
+
+
+def _pm_equilibrium(e: Any, p: Allocation) -> PropertyResult:
+    from .cardinal import pm_equilibrium
+    return _cardinal("pm-equilibrium", e, p, pm_equilibrium, "pm.equilibrium",
+                     "pm.no-equilibrium")
+
+
+def _pm_quasi(e: Any, p: Allocation) -> PropertyResult:
+    from .cardinal import pm_quasi_equilibrium
+    return _cardinal("pm-quasi-equilibrium", e, p, pm_quasi_equilibrium,
+                     "pm.quasi-equilibrium", "pm.no-quasi-equilibrium")
+
+
+def _hz_equilibrium(e: Any, p: Allocation) -> PropertyResult:
+    from .cardinal import hz_equilibrium
+    return _cardinal("hz-equilibrium", e, p, hz_equilibrium, "hz.equilibrium",
+                     "hz.no-equilibrium", {"equal_budgets": True})
+
+
+PROPERTIES.update({p.name: p for p in (
+    Property("ex-ante-po", "ex-ante Pareto optimal (expected utility)", True, _ex_ante_po,
+             _needs_valuations),
+    Property("weak-core", "in the ex-ante weak core", True, _weak_core, _needs_valuations),
+    Property("pm-equilibrium", "pseudomarket-equilibrium prices exist (free incomes)", True,
+             _pm_equilibrium, _needs_valuations),
+    Property("pm-quasi-equilibrium", "non-constant pseudomarket quasi-equilibrium prices exist",
+             True, _pm_quasi, _needs_valuations),
+    Property("hz-equilibrium", "Hylland-Zeckhauser equilibrium with equal budgets", True,
+             _hz_equilibrium, _needs_valuations),
+)})
 
 
 def applicable_properties(economy: Any) -> list[str]:
@@ -169,3 +241,12 @@ def check_all(economy: Any, allocation: Allocation,
     """Evaluate the named properties (default: every applicable one)."""
     chosen = list(names) if names else applicable_properties(economy)
     return {n: evaluate(n, economy, allocation) for n in chosen}
+
+
+# Properties of a mechanism at an economy (they compare runs on different reports, so they are
+# not in PROPERTIES, which ``check`` evaluates on one allocation): strategy-proof,
+# weakly-strategy-proof, bounded-invariance.  See :mod:`.strategy`.
+from .strategy import (MECHANISM_PROPERTIES, MechanismProperty,  # noqa: E402
+                       evaluate_mechanism_property)
+
+__all__ += ["MECHANISM_PROPERTIES", "MechanismProperty", "evaluate_mechanism_property"]
