@@ -28,6 +28,10 @@ $(VENV)/.bench: $(VENV)/.installed
 bench: $(VENV)/.bench
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_properties.py
+	$(PY) benchmarks/bench_btm.py
+	$(PY) benchmarks/bench_house.py
+	$(PY) benchmarks/bench_lp.py
+	$(PY) benchmarks/bench_search.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -2,7 +2,6 @@
 producer -> standard-library checker round trips on random instances, and mutations."""
 from __future__ import annotations
 
-import copy
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -10,6 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from _certs import numeric_mutations
 
 from exactassign import run
 from exactassign.certificates import check
@@ -59,27 +60,6 @@ def economies(draw, max_n=5, max_m=4):
     return Economy.create(agents, objects, preferences=prefs, supply=supply)
 
 
-def _mutations(doc):
-    """Every single-number mutation of outcome and witness (one at a time)."""
-    def walk(node, path):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                yield from walk(v, path + [k])
-        elif isinstance(node, list):
-            for k, v in enumerate(node):
-                yield from walk(v, path + [k])
-        elif isinstance(node, str) and node and all(c in "0123456789/-" for c in node):
-            yield path
-    for root in ("outcome", "witness"):
-        for path in walk(doc.get(root, {}), [root]):
-            mutated = copy.deepcopy(doc)
-            node = mutated
-            for k in path[:-1]:
-                node = node[k]
-            node[path[-1]] = str(Fraction(node[path[-1]]) + Fraction(1, 7))
-            yield path, mutated
-
-
 FREE_HINTS = ("potential", "outside")   # sd.efficient potentials: any order-compatible values
 
 
@@ -96,7 +76,7 @@ def test_producer_certificates_verify_and_mutations_are_rejected(e, speeds):
         report = check.check_certificate(doc)
         assert report.verdict == "valid", (cert["claim"], report.violations)
         eaters = {a for ph in doc["witness"].get("phases", []) for a in ph["eating"]}
-        for path, mutated in _mutations(doc):
+        for path, mutated in numeric_mutations(doc):
             if path[1] in FREE_HINTS:
                 continue
             if path[1] == "speeds" and path[2] not in eaters:

@@ -15,13 +15,13 @@ import shutil
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _certs import numeric_mutations
 from exactassign import run
 from exactassign.certificates import check, check_strategy
 from exactassign.certificates.build import certificate
@@ -212,26 +212,6 @@ def manipulation_doc(e: Economy = E3, strong: bool = False) -> dict:
     r = evaluate_mechanism_property(name, "ps", e)
     assert r.claim is not None, r.reason
     return certificate(r.claim, e, run("ps", e).allocation, r.witness, mechanism="ps", prop=name)
-
-
-def numeric_mutations(doc: dict):
-    def walk(node, path):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                yield from walk(v, path + [k])
-        elif isinstance(node, list):
-            for k, v in enumerate(node):
-                yield from walk(v, path + [k])
-        elif isinstance(node, str) and node and all(c in "0123456789/-" for c in node):
-            yield path
-    for root in ("outcome", "witness"):
-        for path in walk(doc[root], [root]):
-            m = copy.deepcopy(doc)
-            node = m
-            for k in path[:-1]:
-                node = node[k]
-            node[path[-1]] = str(Fraction(node[path[-1]]) + Fraction(1, 7))
-            yield path, m
 
 
 def _eaters(witness: dict) -> set:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import EconomyError, FormatError, LimitExceeded, NumberError
-from ..numbers import ONE, parse
+from ..numbers import ONE
 
 __all__ = ["PREFLIB_EXTENSIONS", "parse_preflib", "dump_preflib"]
 
