@@ -16,10 +16,11 @@ def positive_fractions(max_num: int = 8, max_den: int = 4):
 
 
 @st.composite
-def weak_order_json(draw, objects, ties: bool = True, incomplete: bool = True):
-    """A JSON weak order over a random subset (or all) of ``objects``."""
+def weak_order_json(draw, objects, ties: bool = True, incomplete: bool = True,
+                    min_listed: int = 0):
+    """A JSON weak order over a random subset (at least ``min_listed``) or all of ``objects``."""
     objs = draw(st.permutations(list(objects)))
-    k = draw(st.integers(0, len(objs))) if incomplete else len(objs)
+    k = draw(st.integers(min_listed, len(objs))) if incomplete else len(objs)
     listed = objs[:k]
     if not ties:
         return list(listed)

@@ -16,6 +16,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _economies import weak_order_json
 from exactassign.certificates import check
 from exactassign.certificates.build import certify_result
 from exactassign.economy import Economy
@@ -47,21 +48,6 @@ def cert_of(e: Economy, result) -> dict:
 
 # ----------------------------------------------------------------------------- economies
 @st.composite
-def weak_order(draw, objects, complete=False):
-    objs = draw(st.permutations(list(objects)))
-    k = len(objs) if complete else draw(st.integers(1, len(objs)))
-    tiers, cur = [], []
-    for o in objs[:k]:
-        cur.append(o)
-        if draw(st.booleans()):
-            tiers.append(cur)
-            cur = []
-    if cur:
-        tiers.append(cur)
-    return [t[0] if len(t) == 1 else t for t in tiers]
-
-
-@st.composite
 def fee_economies(draw, max_agents=4, max_objects=3):
     n = draw(st.integers(1, max_agents))
     m = draw(st.integers(1, max_objects))
@@ -79,7 +65,7 @@ def fee_economies(draw, max_agents=4, max_objects=3):
             if sum(rows[i]) + F(1, 8) > 1:
                 rows[i] = [x / 2 for x in rows[i]]
             rows[i][k] = F(1, 8)
-    prefs = {a: draw(weak_order(objects)) for a in agents}
+    prefs = {a: draw(weak_order_json(objects, min_listed=1)) for a in agents}
     endow = {a: {o: str(x) for o, x in zip(objects, r) if x} for a, r in zip(agents, rows)}
     return Economy.create(agents, objects, preferences=prefs, endowments=endow)
 
@@ -90,7 +76,7 @@ def house_economies(draw, max_agents=4, max_objects=3):
     m = draw(st.integers(1, min(n, max_objects)))
     agents = [str(i) for i in range(1, n + 1)]
     objects = list("abcd"[:m])
-    prefs = {a: draw(weak_order(objects, complete=True)) for a in agents}
+    prefs = {a: draw(weak_order_json(objects, incomplete=False)) for a in agents}
     return Economy.create(agents, objects, preferences=prefs)
 
 
