@@ -85,21 +85,34 @@ def _rows(economy: Any, allocation: Allocation) -> list[list[fmpq]]:
     return [row_with_outside(economy, r) for r in allocation.rows]
 
 
-def _first_envy(economy: Any, allocation: Allocation,
-                pair_filter: Callable[[int, int], bool]) -> EnvyWitness | None:
+def _first_excess(economy: Any, allocation: Allocation,
+                  allowance: Callable[[int, int], fmpq | None]
+                  ) -> tuple[int, int, list[list[int]], int, fmpq, fmpq, fmpq] | None:
+    """The first pair (i, j) and tier t where i's mass difference Σ_U(p_j − p_i) on an upper
+    contour set U of hers exceeds ``allowance(i, j)`` (``None``: the pair is not compared)."""
     rows = _rows(economy, allocation)
     for i in range(economy.n):
         tiers = extended_tiers(economy, i)
         own = ucs_masses(tiers, rows[i])
         for j in range(economy.n):
-            if i == j or not pair_filter(i, j):
+            bound = None if i == j else allowance(i, j)
+            if bound is None:
                 continue
             other = ucs_masses(tiers, rows[j])
             for t, (x, y) in enumerate(zip(own, other)):
-                if y > x:
-                    return EnvyWitness(economy.agents[i], economy.agents[j],
-                                       tuple(tier_labels(economy, tiers, t)), x, y)
+                if y - x > bound:
+                    return i, j, tiers, t, x, y, bound
     return None
+
+
+def _first_envy(economy: Any, allocation: Allocation,
+                pair_filter: Callable[[int, int], bool]) -> EnvyWitness | None:
+    hit = _first_excess(economy, allocation, lambda i, j: ZERO if pair_filter(i, j) else None)
+    if hit is None:
+        return None
+    i, j, tiers, t, x, y, _ = hit
+    return EnvyWitness(economy.agents[i], economy.agents[j],
+                       tuple(tier_labels(economy, tiers, t)), x, y)
 
 
 def find_envy(economy: Any, allocation: Allocation) -> EnvyWitness | None:
@@ -142,23 +155,17 @@ def find_ete_violation(economy: Any, allocation: Allocation) -> ETEWitness | Non
 def find_bounded_envy_violation(economy: Any, allocation: Allocation
                                 ) -> BoundedEnvyWitness | None:
     """A pair whose envy exceeds the endowment advantage, or ``None`` (bounded envy holds)."""
-    rows = _rows(economy, allocation)
-    for i in range(economy.n):
-        tiers = extended_tiers(economy, i)
-        own = ucs_masses(tiers, rows[i])
-        wi = endowment_row(economy, i)
-        for j in range(economy.n):
-            if i == j:
-                continue
-            wj = endowment_row(economy, j)
-            bound = sum((y - x for x, y in zip(wi, wj) if y > x), ZERO)
-            other = ucs_masses(tiers, rows[j])
-            for t, (x, y) in enumerate(zip(own, other)):
-                if y - x > bound:
-                    return BoundedEnvyWitness(economy.agents[i], economy.agents[j],
-                                              tuple(tier_labels(economy, tiers, t)),
-                                              y - x, bound)
-    return None
+    endow = [endowment_row(economy, i) for i in range(economy.n)]
+
+    def advantage(i: int, j: int) -> fmpq:
+        return sum((y - x for x, y in zip(endow[i], endow[j]) if y > x), ZERO)
+
+    hit = _first_excess(economy, allocation, advantage)
+    if hit is None:
+        return None
+    i, j, tiers, t, x, y, bound = hit
+    return BoundedEnvyWitness(economy.agents[i], economy.agents[j],
+                              tuple(tier_labels(economy, tiers, t)), y - x, bound)
 
 
 def is_envy_free(economy: Any, allocation: Allocation) -> bool:
