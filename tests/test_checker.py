@@ -65,6 +65,8 @@ def test_fixture_verdict_is_given_by_its_directory(path):
 
 # The clause each invalid fixture breaks (it may break others as a consequence).
 EXPECTED_CODES = {
+    "all_ps_part_wrong_phase_end": {"ps.phase.exhausted"},
+    "all_core_part_wrong_price": {"core-weak.dual-violated"},
     "manipulation_no_gain_on_the_set": {"manipulation.no-gain"},
     "strong-manipulation_only_a_manipulation": {"strong-manipulation.not-dominating"},
     "outcomes-differ_same_allocation": {"outcomes-differ.equal"},
@@ -152,6 +154,7 @@ EXPECTED_MALFORMED = {
     "not-egalitarian_realisation_unknown_object": "witness.realisation.1.z",
     "btm.outcome_unknown_source": "witness.steps[0].x.E:z",
     "btm.outcome_missing_rule": "witness.rule",
+    "all_single_part": "witness.claims",
 }
 
 
@@ -550,7 +553,8 @@ def number_paths(node, path=()):
         for k, v in enumerate(node):
             yield from number_paths(v, path + (k,))
     elif isinstance(node, (int, str)) and not isinstance(node, bool):
-        if path[:2] not in FREE_HINTS:
+        part = path[3:5] if path[:2] == ("witness", "claims") else path[:2]  # inside "all"
+        if path[:2] not in FREE_HINTS and part not in FREE_HINTS:
             yield path
 
 
@@ -630,3 +634,30 @@ def test_dense_1000_by_1000_sd_efficient_checks_in_seconds():
     report = check.check_certificate(doc)
     assert codes(report) == {"sd-efficient.potential.weak-edge",
                              "sd-efficient.potential.strict-edge"}
+
+
+# ----------------------------------------------------------------------------- all (check_all.py)
+def test_all_reports_inside_the_failing_part_and_keeps_the_others():
+    doc = load("valid/all_bm2001_ps_outcome_efficient_envy_free.json")
+    doc["witness"]["claims"][2]["witness"] = {}        # envy-free needs no witness: still valid
+    assert check.check_certificate(doc).verdict == "valid"
+    doc["outcome"]["allocation"]["1"]["a"] = "1/3"     # the outcome changes under every part
+    report = check.check_certificate(doc)
+    assert report.verdict == "invalid"
+    by_part = {v.message.split(":")[0] for v in report.violations}
+    assert by_part == {"ps.outcome", "sd.efficient", "envy-free"}     # every part is checked
+    assert any(v.path.startswith("witness.claims[1].witness.") for v in report.violations)
+
+
+@pytest.mark.parametrize("change, where", [
+    (lambda w: w["claims"].append({"claim": "all", "witness": {}}), "witness.claims[3].claim"),
+    (lambda w: w["claims"].append({"claim": "no.such", "witness": {}}), "witness.claims[3].claim"),
+    (lambda w: w["claims"].append(dict(w["claims"][0])), "witness.claims[3].claim"),
+    (lambda w: w["claims"][1].pop("witness"), "witness.claims[1].witness"),
+    (lambda w: w["claims"].__setitem__(0, "ps.outcome"), "witness.claims[0]"),
+])
+def test_all_malformed_parts(change, where):
+    doc = load("valid/all_bm2001_ps_outcome_efficient_envy_free.json")
+    change(doc["witness"])
+    (v,) = check.check_certificate(doc).violations
+    assert v.path == where, v.as_dict()

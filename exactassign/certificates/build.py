@@ -21,7 +21,8 @@ from ..errors import ParameterError
 from ..io.json_io import economy_to_json
 
 
-__all__ = ["certificate", "certify_result", "certify_property", "CERTIFIABLE_MECHANISMS"]
+__all__ = ["certificate", "certify_result", "certify_property", "conjunction",
+           "CERTIFIABLE_MECHANISMS"]
 
 CERTIFICATE_FORMAT = "exactassign.certificate"
 
@@ -121,3 +122,34 @@ def certify_property(economy: Any, allocation: Allocation, name: str) -> dict:
     return certificate(r.claim, economy, allocation, r.witness, prop=name)
 
 
+
+
+def conjunction(*certificates: dict) -> dict:
+    """One ``all`` certificate from certificates of the same instance and outcome (FORMAT.md,
+    "all"; checked by ``check_all.py``): each part keeps its claim and witness, the envelope
+    keeps the first part's producer with the parts' properties listed.
+
+    >>> from exactassign.economy import Economy
+    >>> from exactassign import run
+    >>> e = Economy.create(["1", "2"], ["a", "b"], preferences={"1": ["a", "b"], "2": ["b", "a"]})
+    >>> r = run("ps", e)
+    >>> doc = conjunction(certify_result(e, r), certify_property(e, r.allocation, "envy-free"))
+    >>> doc["claim"], [p["claim"] for p in doc["witness"]["claims"]]
+    ('all', ['ps.outcome', 'envy-free'])
+    """
+    if len(certificates) < 2:
+        raise ParameterError(f"a conjunction needs at least two certificates, got "
+                             f"{len(certificates)}")
+    first = certificates[0]
+    for k, cert in enumerate(certificates[1:], 1):
+        for key in ("instance", "outcome"):
+            if cert[key] != first[key]:
+                raise ParameterError(f"certificate {k} ({cert['claim']}) has a different "
+                                     f"{key} from certificate 0 ({first['claim']})")
+    producer = dict(first["producer"])
+    producer["property"] = [c["producer"].get("property") for c in certificates]
+    return {"format": CERTIFICATE_FORMAT, "version": 1, "claim": "all",
+            "instance": first["instance"], "outcome": first["outcome"],
+            "witness": {"claims": [{"claim": c["claim"], "witness": c["witness"]}
+                                   for c in certificates]},
+            "producer": producer}
