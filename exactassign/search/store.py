@@ -143,7 +143,10 @@ def _row(root: Path, path: Path, doc: dict) -> list[str]:
     rel = path.relative_to(root).as_posix()
     if s.get("reference"):
         source = f"{s['reference']}. " + source
-    return [prop, f"`{mech}`", size, f"`{doc['claim']}`", source, f"[{rel}]({rel})"]
+    claims = ([part["claim"] for part in doc["witness"]["claims"]] if doc["claim"] == "all"
+              else [doc["claim"]])
+    claim = " + ".join(f"`{c}`" for c in claims)
+    return [prop, f"`{mech}`", size, claim, source, f"[{rel}]({rel})"]
 
 
 def write_readme(root: str | Path) -> Path:

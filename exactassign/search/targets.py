@@ -204,7 +204,30 @@ class Target:
         if r.claim not in check.CLAIMS:
             return None, (f"the standard-library checker does not support the claim "
                           f"{r.claim!r} (yet): the violation is reported without a certificate")
-        return certificate(r.claim, economy, alloc, r.witness, **kw, prop=self.property), r.claim
+        doc = certificate(r.claim, economy, alloc, r.witness, **kw, prop=self.property)
+        return self._with_given(doc, economy, alloc), r.claim
+
+    def _with_given(self, doc: dict, economy: Any, alloc: Any) -> dict:
+        """The violation certificate and a certificate of each ``given`` property in one
+        conjunction (claim ``all``, ``check_all.py``), so the checker verifies the
+        preconditions too; a given property without a supported claim is left to
+        regeneration."""
+        from ..certificates import check
+        from ..certificates.build import conjunction, certify_property
+        from ..errors import ParameterError
+        parts = [doc]
+        for g in self.given:
+            try:
+                part = certify_property(economy, alloc, g)
+            except ParameterError:
+                continue
+            if part["claim"] in check.CLAIMS and part["claim"] != doc["claim"]:
+                parts.append(part)
+        if len(parts) == 1:
+            return doc
+        out = conjunction(*parts)
+        out["producer"]["property"] = self.property
+        return out
 
     def _differs_witness(self, economy: Any, first: Any, second: Any) -> dict:
         from ..numbers import canonical
