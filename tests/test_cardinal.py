@@ -19,7 +19,7 @@ from exactassign.certificates.check_cardinal import ALL_CLAIMS as CLAIMS
 from exactassign.certificates.check_cardinal import CLAIMS as HOSTED, check_cardinal
 from exactassign.economy import Economy
 from exactassign.lp import OPTIMAL, LPBuilder, solve
-from exactassign.numbers import ONE, ZERO, Q
+from exactassign.numbers import ZERO, Q
 from exactassign.properties import PROPERTIES, evaluate
 from exactassign.properties.cardinal import (BlockingCoalition, CoreCertificate,
                                              FarkasCertificate, ParetoImprovement,

@@ -34,6 +34,8 @@ def regenerate(cert: dict) -> dict:
         from ..search.store import regenerate as regenerate_counterexample
         return regenerate_counterexample(cert)
     economy = economy_from_json(cert["instance"], "certificate instance")
+    if cert.get("claim") == "all":
+        return _regenerate_conjunction(cert, economy)
     if producer.get("mechanism") and not producer.get("property"):
         params = {k: str(v) for k, v in (producer.get("params") or {}).items()}
         result = get_mechanism(producer["mechanism"]).run(economy, params)
@@ -43,6 +45,33 @@ def regenerate(cert: dict) -> dict:
                                              "certificate outcome")
         return certify_property(economy, allocation, producer["property"])
     raise FormatError("certificate names neither a producing mechanism nor a property")
+
+
+def _regenerate_conjunction(cert: dict, economy: Any) -> dict:
+    """An ``all`` document: each part from its own producer (``producer.property`` lists the
+    parts' properties, None for the mechanism's outcome claim), merged again; the producer's
+    free-text fields (``source``, ``note``) are kept."""
+    from ..mechanisms import get_mechanism
+    from .build import certify_property, certify_result, conjunction
+    producer = cert.get("producer") or {}
+    props = producer.get("property")
+    parts = cert["witness"]["claims"]
+    if not isinstance(props, list) or len(props) != len(parts):
+        raise FormatError("an 'all' certificate lists one producing property per part in "
+                          "producer.property (null: the mechanism's outcome claim)")
+    allocation = Allocation.from_mapping(economy, cert["outcome"]["allocation"],
+                                         "certificate outcome")
+    new = []
+    for prop in props:
+        if prop:
+            new.append(certify_property(economy, allocation, prop))
+        else:
+            params = {k: str(v) for k, v in (producer.get("params") or {}).items()}
+            result = get_mechanism(producer["mechanism"]).run(economy, params)
+            new.append(certify_result(economy, result))
+    out = conjunction(*new)
+    out["producer"].update({k: producer[k] for k in ("source", "note") if k in producer})
+    return out
 
 
 def _normal(doc: dict) -> dict:
