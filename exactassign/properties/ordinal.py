@@ -41,18 +41,20 @@ has no claim on a)."  Reasons for this reading:
 (c) Equal-BTM satisfies it (Proposition 3), and we checked that ``btm`` (rule ``equal``) does:
     exhaustively on every simple economy with n ≤ 3, m ≤ 3 (shares on the grid 1/2, every weak
     order, complete lists), n = 4, m = 2 and n = 3, m = 2 with incomplete lists or the grid
-    1/3 (about 165 000 economies), and on 4 500 random simple economies with n ≤ 7, ties,
-    incomplete lists and dichotomous preferences.  Why, under strict preferences: every
+    1/3 (about 165 000 economies), and on about 12 000 random simple economies with n ≤ 7,
+    ties, incomplete lists and dichotomous preferences.  Why, under strict preferences: every
     remaining owner of o supplies the same amount at each step and receives exactly what she
     supplies, so co-owners receive equal amounts at each step while both hold endowment;
     if i gets a, S_i(a) is her total received up to the last step at which a is available
     (or her endowment runs out), and in those steps j, while active, received only objects
     she ranks at least as high as a.  With ties the labeled trades replace an object by an
-    indifferent one and leave every S unchanged.  The ``unless`` clause is exactly the case
-    where j's endowment ran out first; it is what (1)/(2) with "unless" in the prose suggests.
+    indifferent one and leave every S unchanged (a sketch, not a proof).  The ``unless``
+    clause is exactly the case where j's endowment ran out first; it is what (1)/(2) with
+    "unless" in the prose suggests.
     Mechanisms that violate it: ``btm`` with rule ``proportional`` (owners with larger shares
-    trade faster), serial dictatorship and random serial dictatorship in house allocation
-    (``counterexamples/ordinal-fair/``).
+    trade faster) and, in house allocation, serial dictatorship and random serial
+    dictatorship (stored: ``counterexamples/ordinal-fair/``).  EPS and the egalitarian
+    mechanism passed the same random searches (observed, not cited theorems).
 
 Ties and the outside option: upper contour sets are *weak* (a's whole indifference class
 counts), as in every sd-comparison here; with ties, equal BTM sends a contested object to the
