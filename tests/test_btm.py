@@ -876,5 +876,7 @@ def test_proof_files_reproduce():
         for claim in proof.claims:
             outcome = check_claim(proof, claim)
             assert outcome.ok, (proof.name, outcome.differences)
+            if claim.get("kind", "outcome") != "outcome":
+                continue            # a property verdict (its certificate was re-verified)
             replay_result(proof.economy, outcome.result,
                           claim.get("params", {}).get("rule", "equal"))

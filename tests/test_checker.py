@@ -112,6 +112,12 @@ EXPECTED_CODES = {
     "btm.outcome_half_trade_not_maximal": {"btm.class.no-binding"},
     "btm.outcome_labeling_missing": {"btm.labeling.missing-round"},
     "btm.outcome_outcome_differs": {"btm.outcome.mismatch"},
+    # check_fair.py (tests/test_ordinal.py has the details)
+    "ordinal-fair_simple_proportional_btm": {"ordinal-fair.violated"},
+    "ordinal-fair_not_simple": {"ordinal-fair.not-simple"},
+    "not-ordinal-fair_simple_equal_btm_is_fair": {"not-ordinal-fair.fair"},
+    "not-ordinal-fair_not_co_owners": {"not-ordinal-fair.not-co-owners"},
+    "not-ordinal-fair_wrong_other_mass": {"not-ordinal-fair.mismatch"},
 }
 
 
@@ -155,6 +161,7 @@ EXPECTED_MALFORMED = {
     "btm.outcome_unknown_source": "witness.steps[0].x.E:z",
     "btm.outcome_missing_rule": "witness.rule",
     "all_single_part": "witness.claims",
+    "not-ordinal-fair_missing_holder": "witness.holder",
 }
 
 

@@ -304,7 +304,8 @@ def test_ps_outcomes_are_efficient_and_envy_free(case):
 
 def test_registry_and_applicability():
     res = check_all(BM, run("ps", BM).allocation)
-    assert set(res) == {"feasible", "sd-efficient", "ir", "ete", "eene", "envy-free"}
+    assert set(res) == {"feasible", "sd-efficient", "ir", "ete", "eene", "envy-free",
+                        "ordinal-fair"}
     assert all(r.holds for r in res.values())
     assert evaluate("bounded-envy", BM, run("ps", BM).allocation).holds is None
     with pytest.raises(Exception, match="unknown property"):

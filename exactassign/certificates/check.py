@@ -704,8 +704,8 @@ CLAIMS: dict = {
     "bounded-envy": claim_bounded_envy, "not-bounded-envy": claim_not_bounded_envy,
 }
 
-
-PLUGINS = ("check_strategy", "check_cardinal", "check_house", "check_btm", "check_all")
+PLUGINS = ("check_strategy", "check_cardinal", "check_house", "check_btm", "check_all",
+           "check_fair")
 
 
 def _load_plugins() -> None:

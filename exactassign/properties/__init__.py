@@ -1,7 +1,7 @@
 """Properties of allocations: the registry behind ``exactassign check`` and ``certify``.
 
 Each property has a ``find_*`` witness finder (``None`` when it holds) with ``is_*`` on top
-(submodules :mod:`.efficiency`, :mod:`.fairness`).  :func:`evaluate` returns a
+(submodules :mod:`.efficiency`, :mod:`.fairness`, :mod:`.ordinal`).  :func:`evaluate` returns a
 :class:`PropertyResult` whose ``claim`` and ``witness`` are exactly the certificate claim and
 witness of ``certificates/FORMAT.md``: both answers carry a witness that the standard-library
 checker re-verifies.
@@ -26,6 +26,7 @@ from .efficiency import SdImprovement, analyse_sd_efficiency
 from .egalitarian import EgalitarianViolation, analyse_egalitarian, egalitarian_applies
 from .fairness import (find_bounded_envy_violation, find_eene_violation, find_envy,
                        find_ete_violation, find_ir_violation)
+from .ordinal import find_ordinal_fairness_violation, ordinal_fairness_reason
 
 __all__ = ["PropertyResult", "Property", "PROPERTIES", "evaluate", "check_all",
            "applicable_properties"]
@@ -126,6 +127,13 @@ def _bounded_envy(e: Any, p: Allocation) -> PropertyResult:
         "bound": canonical(w.bound)})
 
 
+def _ordinal_fair(e: Any, p: Allocation) -> PropertyResult:
+    w = find_ordinal_fairness_violation(e, p)
+    if w is None:
+        return PropertyResult("ordinal-fair", True, "ordinal-fair", {})
+    return PropertyResult("ordinal-fair", False, "not-ordinal-fair", w.to_json())
+
+
 def _egalitarian(e: Any, p: Allocation) -> PropertyResult:
     r = analyse_egalitarian(e, p)
     if isinstance(r, EgalitarianViolation):
@@ -147,6 +155,8 @@ PROPERTIES: dict[str, Property] = {p.name: p for p in (
     Property("bounded-envy", "envy bounded by endowment advantage", False, _bounded_envy,
              _needs_endowments),
     Property("envy-free", "sd-envy-free (no envy)", False, _envy_free),
+    Property("ordinal-fair", "ordinal fairness among co-owners (simple economies; house "
+             "allocation)", True, _ordinal_fair, ordinal_fairness_reason),
     Property("egalitarian", "Bogomolnaia-Moulin egalitarian (dichotomous preferences)", True,
              _egalitarian, egalitarian_applies),
 )}

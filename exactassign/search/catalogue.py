@@ -92,6 +92,8 @@ BM = "Bogomolnaia and Moulin (2001), J. Econ. Theory 100"
 KS = "Katta and Sethuraman (2006), J. Econ. Theory 131"
 YZ = "Yu and Zhang, arXiv 2005.09340v2 (seed 004)"
 SEQ = "the sequential-pseudomarket paper (seed 000) and shared/spec/pseudomarkets.md"
+HHKKU = "Hashimoto, Hirata, Kesten, Kurino and Unver (2014), Theoretical Economics 9"
+OF = " (ordinal fairness as reconstructed in exactassign/properties/ordinal.py)"
 
 KNOWN: list[Entry] = [
     Entry("ps-not-strategy-proof", _t("strategy-proof", "ps"),
@@ -141,6 +143,15 @@ KNOWN: list[Entry] = [
           SEQ + ": a sequential-pseudomarket outcome need not be ex-ante PO (PO is a subset of "
           "SP, not conversely; here three turns of one agent each)",
           budget=Budget(40, 120.0)),
+    Entry("btm-proportional-not-ordinal-fair-simple",
+          _t("ordinal-fair", "btm", params={"rule": "proportional"}),
+          _d(preferences="weak", model="simple-fee"),
+          YZ + ", Prop. 3 is for Equal-BTM: with supply in proportion to holdings, the larger "
+          "co-owner of an object trades faster and gets more of a contested object" + OF,
+          budget=Budget(300, 30.0)),
+    Entry("rsd-not-ordinal-fair", _t("ordinal-fair", "rsd"), _d(preferences="strict"),
+          HHKKU + ": PS is the only non-wasteful, ordinally fair mechanism, and random serial "
+          "dictatorship is non-wasteful" + OF),
 ]
 
 THEOREMS: list[Entry] = [
@@ -194,10 +205,17 @@ THEOREMS: list[Entry] = [
     Entry("btm-proportional-eene", _t("eene", "btm", params={"rule": "proportional"}),
           _d(preferences="weak", model="fee"),
           YZ + ", Prop. 2(2) (proportional rule: stepwise EEET)", budget=Budget(500, 30.0)),
+    # simple-fee draws with n = m are housing markets (no two co-owners: the property is
+    # vacuous), hence objects ranges below the agents' (45% / 71% of draws have co-owners)
     Entry("btm-ordinal-fair-simple", _t("ordinal-fair", "btm"),
-          _d(preferences="weak", model="simple-fee"),
+          _d(preferences="weak", model="simple-fee", objects=(1, 3)),
           YZ + ", Prop. 3: in simple FEE economies every extension of Equal-BTM is ordinally "
-          "fair", budget=Budget(300, 30.0)),
+          "fair" + OF, budget=Budget(1500, 30.0)),
+    Entry("btm-ordinal-fair-simple-incomplete", _t("ordinal-fair", "btm"),
+          _d(preferences="weak", model="simple-fee", complete=False, agents=(3, 6),
+             objects=(1, 4), values=4),
+          YZ + ", Prop. 3 (unlisted objects as a bottom tie, shares on the grid 1/4)" + OF,
+          budget=Budget(1000, 30.0)),
     Entry("btm-equals-ttc-housing", _t(DIFFERS, "btm", other="ttc"),
           _d(preferences="strict", model="housing"),
           "shared/spec/btm.md §2: every BTM is TTC on housing markets", budget=Budget(300, 30.0)),
@@ -213,6 +231,22 @@ THEOREMS: list[Entry] = [
           YZ + ", Cor. 1", budget=Budget(1000, 30.0)),
     Entry("ps-ext-extends-ps", _t(DIFFERS, "ps-ext", other="ps"), _d(preferences="strict"),
           YZ + ", Cor. 1: an extension of PS", budget=Budget(300, 30.0)),
+    Entry("ps-ext-ordinal-fair", _t("ordinal-fair", "ps-ext"), _d(preferences="weak"),
+          YZ + ", Prop. 3 read on house allocation (every agent co-owns an equal share of "
+          "everything; with strict preferences this is " + HHKKU + ")" + OF,
+          budget=Budget(1000, 30.0)),
+    Entry("ps-ordinal-fair", _t("ordinal-fair", "ps"),
+          _d(preferences="strict", complete=False, supply="random", agents=(2, 5)),
+          HHKKU + ": PS is ordinally fair" + OF, budget=Budget(1500, 30.0)),
+    Entry("ps-ordinal-fair-exhaustive", _t("ordinal-fair", "ps"),
+          _d(preferences="strict", agents=(3, 3)), HHKKU + ": PS is ordinally fair" + OF,
+          mode="exhaustive"),
+    Entry("eps-ordinal-fair", _t("ordinal-fair", "eps"),
+          _d(preferences="weak", complete=False, supply="random"),
+          "observed here, not a cited theorem: Katta-Sethuraman's EPS satisfies the weak-order "
+          "reading of " + HHKKU + " (Heo and Yilmaz characterise the extended serial "
+          "correspondence by non-wastefulness and an ordinal fairness adapted to ties)" + OF,
+          budget=Budget(1500, 30.0)),
     # housing markets, serial dictatorships, dichotomous preferences
     Entry("ttc-strategy-proof", _t("strategy-proof", "ttc"),
           _d(preferences="strict", model="housing", agents=(3, 3)),
