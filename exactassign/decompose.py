@@ -47,7 +47,7 @@ and Σ μ + Σ π_j ω_Rj <= Σ λ_y u_y(q_y).  Lower π by c = its minimum over
 only on objects that R exhausts.  An agent with λ_y = 0 holds only objects of price
 −μ_y <= min π = 0, so the objects with π_j > 0 are exhausted by G = {y : λ_y > 0} alone: P = π,
 α = λ, β = −μ support G as a turn on the market (G, ω_R) (non-empty: it contains the agents that
-cannot gain).  Recurse on R \ G.  :func:`core_decomposition` runs this construction
+cannot gain).  Recurse on R \\ G.  :func:`core_decomposition` runs this construction
 (polynomial; each turn re-verified exactly), and :func:`decompose` uses it beyond
 :data:`MAX_AGENTS`.  So "is Q an SP outcome for some partition?" is the weak-core question.
 
@@ -56,7 +56,7 @@ cannot gain).  Recurse on R \ G.  :func:`core_decomposition` runs this construct
 recursion gives the coarsest partition, or a tree of Farkas certificates that Q is an SP outcome
 for no partition (:class:`NotOutcome`, claim ``sp.not-outcome``): for every remaining set R in
 the tree (the root is N) and every non-empty G ⊆ R, either the turn LP (G, R) is infeasible or
-R \ G is again a node of the tree (non-empty); by induction on |R| no node can be completed.
+R \\ G is again a node of the tree (non-empty); by induction on |R| no node can be completed.
 For larger n the weak-core construction answers instead: a decomposition (``coarsest`` False:
 fewest turns not guaranteed) or a blocking coalition (``sp.not-outcome`` with a ``blocking``
 witness, valid by Theorem 3).
@@ -88,7 +88,7 @@ from .properties.cardinal import (BlockingCoalition, CardinalData, ParetoImprove
                                   analyse_weak_core, cardinal_reason)
 
 __all__ = ["MAX_AGENTS", "Turn", "NotOutcome", "Decomposition", "decompose", "turn_market",
-           "turn_violations", "core_decomposition", "certificate_document"]
+           "turn_violations", "core_decomposition", "decomposition_for", "certificate_document"]
 
 MAX_AGENTS = 6
 
@@ -443,6 +443,29 @@ def decompose(economy: Any, allocation: Allocation, *, max_agents: int = MAX_AGE
                     groups[tuple(d.agents[i] for i in g)] = t
         nodes[key] = groups
     return done(None, tree=NotOutcome(nodes))
+
+
+def decomposition_for(economy: Any, allocation: Allocation,
+                      partition: Sequence[Sequence[str]]) -> tuple[Turn, ...] | tuple[int, dict]:
+    """Check one given ordered partition: its turns with supporting prices, or (t, Farkas
+    multipliers) for the first turn t (0-based) whose group has none."""
+    from .errors import ParameterError
+    d = _validated(economy, allocation)
+    index = {a: i for i, a in enumerate(d.agents)}
+    flat = [a for g in partition for a in g]
+    if sorted(flat) != sorted(d.agents) or any(not g for g in partition):
+        raise ParameterError("the partition must list every agent exactly once, in non-empty "
+                             "groups")
+    rest = frozenset(range(d.n))
+    turns = []
+    for t, g in enumerate(partition):
+        gs = frozenset(index[a] for a in g)
+        r = _solve_turn(turn_market(d, sorted(gs), rest))
+        if not isinstance(r, Turn):
+            return t, r
+        turns.append(r)
+        rest = rest - gs
+    return tuple(turns)
 
 
 def certificate_document(economy: Any, allocation: Allocation, result: Decomposition,
