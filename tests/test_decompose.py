@@ -35,7 +35,7 @@ from _certs import numeric_mutations
 
 ROOT = Path(__file__).resolve().parent.parent
 T1 = ROOT / "proofs" / "theorem1"
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -281,6 +281,27 @@ def test_also_nested_claims_are_checked():
     rep = verdict(doc)
     assert rep.verdict == "invalid"
     assert {v.path for v in rep.violations} == {"witness.also[0].witness.rounds"}
+
+
+def test_search_target_with_given_nests_the_given_claims():
+    """A counterexample found with --given certifies the given properties too (NESTS_GIVEN):
+    three agents with the same ordinal ranking but different intensities; RSD splits
+    everything equally, which agent 1 (who cares most about a) and the others can improve on:
+    no SP outcome, yet equal treatment of equals holds."""
+    from exactassign.search.targets import NESTS_GIVEN, Target
+    assert "sp.not-outcome" in NESTS_GIVEN
+    e = Economy.create(["1", "2", "3"], ["a", "b", "c"],
+                       valuations={"1": {"a": 3, "b": 1, "c": 0}, "2": {"a": 2, "b": 1, "c": 0},
+                                   "3": {"a": 2, "b": 1, "c": 0}})
+    doc, note = Target("sp-outcome", "rsd", given=("ete",)).certify(e)
+    assert note == "sp.not-outcome" and doc["outcome"]["allocation"]["1"]["a"] == "1/3"
+    assert [a["claim"] for a in doc["witness"]["also"]] == ["ete"]
+    assert verdict(doc).verdict == "valid"
+    doc["witness"]["also"][0]["claim"] = "envy"        # a claim that does not hold
+    doc["witness"]["also"][0]["witness"] = {"envious": "1", "envied": "2",
+                                            "upper_contour_set": ["a"],
+                                            "envious_mass": "1/3", "envied_mass": "1/3"}
+    assert verdict(doc).verdict == "invalid"
 
 
 # ----------------------------------------------------------------------------- errors, CLI
