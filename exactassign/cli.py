@@ -146,9 +146,6 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     from .decompose import certificate_document, decompose
     from .io import load_allocation, load_economy
     from .io.json_io import dumps_canonical
-    if not 0 <= args.max_agents <= 10:
-        raise ParameterError(f"--max-agents must be between 0 and 10 (the coarsest-partition "
-                             f"search solves up to 3^n LPs), got {args.max_agents}")
     economy = load_economy(args.economy, supply=_supply_arg(args.supply))
     allocation = load_allocation(args.allocation, economy)
     d = decompose(economy, allocation, max_agents=args.max_agents)
@@ -329,7 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("-o", "--output", help="write the sp.decomposition / sp.not-outcome "
                     "certificate here")
     de.add_argument("--max-agents", type=int, default=6,
-                    help="largest n for the coarsest-partition search (default 6, at most 10)")
+                    help="largest n for the coarsest-partition search (default 6, at most 8: "
+                    "up to 3^n LPs, and the checker's limit for the tree certificate)")
     de.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
     de.set_defaults(func=cmd_decompose)
 

@@ -80,7 +80,7 @@ from typing import Any
 from flint import fmpq
 
 from .allocation import Allocation
-from .errors import AllocationError, DomainError
+from .errors import AllocationError, DomainError, ParameterError
 from .lp import OPTIMAL, solve
 from .numbers import ZERO, canonical
 from .properties.cardinal import (BlockingCoalition, CardinalData, ParetoImprovement,
@@ -90,7 +90,8 @@ from .properties.cardinal import (BlockingCoalition, CardinalData, ParetoImprove
 __all__ = ["MAX_AGENTS", "Turn", "NotOutcome", "Decomposition", "decompose", "turn_market",
            "turn_violations", "core_decomposition", "decomposition_for", "certificate_document"]
 
-MAX_AGENTS = 6
+MAX_AGENTS = 6        # default size limit of the coarsest-partition search
+MAX_SEARCH = 8        # its largest allowed value (= check_sp.MAX_AGENTS, the tree's limit)
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,10 @@ def decompose(economy: Any, allocation: Allocation, *, max_agents: int = MAX_AGE
     be the coarsest, or a blocking coalition).  Raises :class:`DomainError` outside the cardinal
     model and :class:`AllocationError` for an infeasible allocation.
     """
+    if not 0 <= max_agents <= MAX_SEARCH:
+        raise ParameterError(f"--max-agents must be between 0 and {MAX_SEARCH} (the search "
+                             f"solves up to 3^n LPs; the checker enumerates the tree's subsets "
+                             f"up to {MAX_SEARCH} agents), got {max_agents}")
     d = _validated(economy, allocation)
     po = analyse_ex_ante_po(economy, allocation)
     everyone = frozenset(range(d.n))
@@ -449,7 +454,6 @@ def decomposition_for(economy: Any, allocation: Allocation,
                       partition: Sequence[Sequence[str]]) -> tuple[Turn, ...] | tuple[int, dict]:
     """Check one given ordered partition: its turns with supporting prices, or (t, Farkas
     multipliers) for the first turn t (0-based) whose group has none."""
-    from .errors import ParameterError
     d = _validated(economy, allocation)
     index = {a: i for i, a in enumerate(d.agents)}
     flat = [a for g in partition for a in g]

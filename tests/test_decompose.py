@@ -139,6 +139,35 @@ def test_not_outcome_tree_with_continue_entries():
     assert_certified(e, q, d)
 
 
+def test_satiated_bystanders_multiply_the_tree_and_the_polynomial_route_agrees():
+    """The two-agent conflict plus k agents who hold their top object: each subset of the
+    bystanders may go first, so the tree has 2^k nodes; the weak-core route finds the
+    blocking pair instead."""
+    k = 3
+    ws = [f"w{i}" for i in range(1, k + 1)]
+    vals = {"x": {"a": 2, "b": 1, "c": 0, "d": 0}, "y": {"a": 1, "b": 1, "c": 0, "d": 0},
+            **{w: {"a": 0, "b": 0, "c": 0, "d": 1} for w in ws}}
+    e = Economy.create(["x", "y", *ws], list("abcd"), valuations=vals,
+                       supply={"a": 1, "b": "1/2", "c": "1/2", "d": k})
+    q = Allocation.from_mapping(e, {"x": {"a": "1/2", "b": "1/2"},
+                                    "y": {"a": "1/2", "c": "1/2"}, **{w: {"d": 1} for w in ws}})
+    d = decompose(e, q)
+    assert len(d.not_outcome.nodes) == 2 ** k
+    assert_certified(e, q, d)
+    big = decompose(e, q, max_agents=2)
+    assert set(big.blocking.coalition) == {"x", "y"}
+    assert_certified(e, q, big)
+    with pytest.raises(ParameterError, match="max-agents"):
+        decompose(e, q, max_agents=9)
+
+
+def test_beyond_the_search_limit_the_weak_core_route_decomposes():
+    e, q, _ = theorem1()
+    d = decompose(e, q, max_agents=3)
+    assert d.partition == (("x1", "x2", "y1", "y2"), ("z",)) and not d.coarsest
+    assert_certified(e, q, d)
+
+
 # ----------------------------------------------------------------------------- properties
 @st.composite
 def cardinal_economies(draw, max_agents=4, max_objects=3):
@@ -354,7 +383,7 @@ def test_cli_decompose_bad_input_exit_2_without_traceback(tmp_path):
                                  "allocation": {"1": {"a": 1}, "2": {"b": 1}}}))
     code, out, err = cli("decompose", econ, alloc)
     assert code == 2 and "valuations" in err and "Traceback" not in err
-    code, out, err = cli("decompose", T1 / "economy.json", T1 / "Q.json", "--max-agents", "11")
+    code, out, err = cli("decompose", T1 / "economy.json", T1 / "Q.json", "--max-agents", "9")
     assert code == 2 and "--max-agents" in err and "Traceback" not in err
     code, out, err = cli("decompose", T1 / "economy.json", tmp_path / "missing.json")
     assert code == 2 and "Traceback" not in err
