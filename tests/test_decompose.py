@@ -26,12 +26,12 @@ from exactassign.decompose import (Turn, certificate_document, core_decompositio
                                    decomposition_for)
 from exactassign.economy import Economy
 from exactassign.errors import AllocationError, DomainError, LimitExceeded, ParameterError
-from exactassign.lp import OPTIMAL, LPBuilder, solve
-from exactassign.numbers import ZERO, Q
+from exactassign.numbers import Q
 from exactassign.properties import evaluate
 from exactassign.properties.cardinal import welfare_maximiser
 
 from _certs import numeric_mutations
+from _economies import assignments, cardinal_economies
 
 ROOT = Path(__file__).resolve().parent.parent
 T1 = ROOT / "proofs" / "theorem1"
@@ -169,43 +169,6 @@ def test_beyond_the_search_limit_the_weak_core_route_decomposes():
 
 
 # ----------------------------------------------------------------------------- properties
-@st.composite
-def cardinal_economies(draw, max_agents=4, max_objects=3):
-    n = draw(st.integers(1, max_agents))
-    m = draw(st.integers(1, max_objects))
-    agents = [str(i) for i in range(1, n + 1)]
-    objects = list("abcd"[:m])
-    vals = {a: {o: draw(st.integers(0, 3)) for o in objects} for a in agents}
-    supply = [draw(st.sampled_from([Q(1), Q(1), Q(2), Q(1, 2)])) for _ in objects]
-    if sum(supply, ZERO) < n:
-        supply[0] += n
-    return Economy.create(agents, objects, supply=dict(zip(objects, supply)), valuations=vals)
-
-
-def lp_assignment(e, objective):
-    b = LPBuilder()
-    x = {(i, j): b.variable() for i in range(e.n) for j in range(e.m)}
-    for i in range(e.n):
-        b.constraint({x[i, j]: 1 for j in range(e.m)}, "=", 1)
-    for j in range(e.m):
-        b.constraint({x[i, j]: 1 for i in range(e.n)}, "<=", e.supply[j])
-    b.maximize({x[i, j]: objective[i][j] for i in range(e.n) for j in range(e.m)})
-    r = solve(b.build())
-    assert r.status == OPTIMAL
-    return [[r.x[x[i, j]] for j in range(e.m)] for i in range(e.n)]
-
-
-@st.composite
-def assignments(draw, e):
-    """Feasible assignments: averages of LP vertices of random objectives (often not PO)."""
-    mats = [lp_assignment(e, [[draw(st.integers(0, 5)) for _ in range(e.m)]
-                              for _ in range(e.n)]) for _ in range(draw(st.integers(1, 3)))]
-    k = len(mats)
-    return Allocation(e.agents, e.objects, tuple(tuple(sum((m[i][j] for m in mats), ZERO) / k
-                                                       for j in range(e.m))
-                                                 for i in range(e.n)))
-
-
 def brute_force_sp(e, q):
     """Independent: every ordered partition, every turn by the turn LP (decomposition_for)."""
     best = None

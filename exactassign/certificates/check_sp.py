@@ -157,6 +157,17 @@ class _Setup:
                 continue
             self.c.bad(vcode, _remap(path, "witness", where), message)
 
+    def nested(self, claim: str, witness: dict, where: str) -> None:
+        """Check ``claim`` with ``witness`` about this instance and outcome by the host, as a
+        certificate of its own; report under ``where``."""
+        h = self.host
+        report = h.check_certificate({**self.doc, "claim": claim, "witness": witness})
+        for v in report.violations:
+            path = _remap(v.path, "witness", where)
+            if report.verdict == "malformed":
+                raise h.Malformed(path, v.message, v.code)
+            self.c.violations.append(h.Violation(v.code, path, v.message))
+
     def also(self, w: dict) -> None:
         h = self.host
         items = h.typed(w.get("also", []), list, "witness.also")
@@ -167,13 +178,7 @@ class _Setup:
             if claim not in h.CLAIMS:
                 raise h.Malformed(h.at(p, "claim"), f"unsupported nested claim {claim!r}",
                                   "unsupported.claim")
-            sub = {**self.doc, "claim": claim, "witness": h.get(item, "witness", p, dict)}
-            report = h.check_certificate(sub)
-            for v in report.violations:
-                path = _remap(v.path, "witness", h.at(p, "witness"))
-                if report.verdict == "malformed":
-                    raise h.Malformed(path, v.message, v.code)
-                self.c.violations.append(h.Violation(v.code, path, v.message))
+            self.nested(claim, h.get(item, "witness", p, dict), h.at(p, "witness"))
 
 
 def claim_sp_decomposition(c: Any, w: dict) -> None:
@@ -215,19 +220,6 @@ def claim_sp_decomposition(c: Any, w: dict) -> None:
         remaining -= set(g)
 
 
-def _blocked(s: _Setup, w: dict) -> None:
-    """The ``blocking`` form: a ``core.blocked`` witness, checked by the host as a certificate
-    of its own (violations under ``witness.blocking``)."""
-    h = s.host
-    b = h.get(w, "blocking", "witness", dict)
-    report = h.check_certificate({**s.doc, "claim": "core.blocked", "witness": b})
-    for v in report.violations:
-        path = _remap(v.path, "witness", "witness.blocking")
-        if report.verdict == "malformed":
-            raise h.Malformed(path, v.message, v.code)
-        s.c.violations.append(h.Violation(v.code, path, v.message))
-
-
 def claim_sp_not_outcome(c: Any, w: dict) -> None:
     s = _Setup(c)
     h = s.host
@@ -236,7 +228,7 @@ def claim_sp_not_outcome(c: Any, w: dict) -> None:
         raise h.Malformed("witness", "give exactly one of 'nodes' (the tree) and 'blocking'")
     if "blocking" in w:
         s.also(w)
-        _blocked(s, w)
+        s.nested("core.blocked", h.get(w, "blocking", "witness", dict), "witness.blocking")
         return
     if len(agents) > MAX_AGENTS:
         c.bad("sp-not-outcome.too-many-agents", "instance.agents",
