@@ -50,6 +50,8 @@ only on objects that R exhausts.  An agent with λ_y = 0 holds only objects of p
 cannot gain).  Recurse on R \\ G.  :func:`core_decomposition` runs this construction
 (polynomial; each turn re-verified exactly), and :func:`decompose` uses it beyond
 :data:`MAX_AGENTS`.  So "is Q an SP outcome for some partition?" is the weak-core question.
+This is about SP outcomes in the seed's sense (free incomes).  The ``sp`` mechanism fixes
+budgets per turn (HZ, equal by default); its outcomes for a given partition are fewer.
 
 **Non-PO input.**  The dominating assignment of ``ex-ante-po``'s "no" witness is reported.  If
 [N] does not support Q: for n <= :data:`MAX_AGENTS` (default 6; at most 3^n − 2^n turn LPs) the
@@ -84,8 +86,8 @@ from .errors import AllocationError, DomainError, ParameterError
 from .lp import OPTIMAL, solve
 from .numbers import ZERO, canonical
 from .properties.cardinal import (BlockingCoalition, CardinalData, ParetoImprovement,
-                                  WelfareWeights, _assignment_lp, _farkas, _nest, _price_lp, analyse_ex_ante_po,
-                                  analyse_weak_core, cardinal_reason)
+                                  WelfareWeights, _assignment_lp, _farkas, _nest, _price_lp,
+                                  analyse_ex_ante_po, analyse_weak_core, cardinal_reason)
 
 __all__ = ["MAX_AGENTS", "Turn", "NotOutcome", "Decomposition", "decompose", "turn_market",
            "turn_violations", "core_decomposition", "decomposition_for", "certificate_document"]
