@@ -137,6 +137,66 @@ def cmd_certify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _row_text(objects: Any, row: Any) -> str:
+    from .numbers import canonical
+    return " ".join(f"{o}:{canonical(x)}" for o, x in zip(objects, row) if x) or "-"
+
+
+def cmd_decompose(args: argparse.Namespace) -> int:
+    from .decompose import certificate_document, decompose
+    from .io import load_allocation, load_economy
+    from .io.json_io import dumps_canonical
+    economy = load_economy(args.economy, supply=_supply_arg(args.supply))
+    allocation = load_allocation(args.allocation, economy)
+    d = decompose(economy, allocation, max_agents=args.max_agents)
+    cert = certificate_document(economy, allocation, d)
+    if args.output:
+        try:
+            Path(args.output).write_text(dumps_canonical(cert), encoding="utf-8")
+        except OSError as exc:
+            raise ParameterError(f"{args.output}: cannot write ({exc.strerror})") from None
+        sys.stderr.write(f"exactassign: wrote {cert['claim']} certificate to {args.output}\n")
+    if args.format == "json":
+        _emit(dumps_canonical({**d.to_json(), "claim": cert["claim"]}))
+        return 0
+    lines = [f"ex-ante Pareto optimal: {'yes' if d.ex_ante_po else 'no'}"]
+    if d.dominating is not None:
+        dom = d.dominating
+        lines.append("  dominating assignment (nobody worse off, somebody better off):")
+        lines += [f"    {a}: {_row_text(dom.objects, row)}" for a, row in zip(dom.agents,
+                                                                            dom.rows)]
+    if d.turns is not None:
+        groups = " ".join("[" + ", ".join(g) + "]" for g in d.partition or ())
+        kind = "coarsest ordered partition" if d.coarsest else \
+            f"an ordered partition (n > {d.max_agents}: fewest turns not guaranteed)"
+        lines.append(f"sequential-pseudomarket outcome: yes; {kind} ({len(d.turns)} "
+                     f"turn{'s' * (len(d.turns) != 1)}): {groups}")
+        for t, turn in enumerate(d.turns, start=1):
+            j = turn.to_json()
+            lines.append(f"  turn {t}: [{', '.join(turn.group)}]  supply "
+                         + " ".join(f"{o}:{x}" for o, x in j["supply"].items())
+                         + "  prices " + " ".join(f"{o}:{x}" for o, x in j["prices"].items()))
+            if j["agents"]:
+                lines.append("    alpha, beta: " + "; ".join(
+                    f"{a} {ab['alpha']}, {ab['beta']}" for a, ab in j["agents"].items()))
+            sat = [a for a in turn.group if a not in turn.alpha]
+            if sat:
+                lines.append(f"    satiated in this market (no condition): {', '.join(sat)}")
+    elif d.not_outcome is not None:
+        lines.append(f"sequential-pseudomarket outcome: no, for every ordered partition "
+                     f"(Farkas tree over {len(d.not_outcome.nodes)} remaining set"
+                     f"{'s' * (len(d.not_outcome.nodes) != 1)})")
+    else:
+        assert d.blocking is not None
+        lines.append(f"sequential-pseudomarket outcome: no, for every ordered partition "
+                     f"(not in the weak core: coalition [{', '.join(d.blocking.coalition)}] "
+                     f"blocks; Theorem 3)")
+    lines.append(f"certificate: {cert['claim']}" + (f" written to {args.output}"
+                                                    if args.output else " (use -o to write it)"))
+    _emit("\n".join(lines) + "\n")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from .certificates import check
     return check.main([*args.certificates, "--format", args.format])
@@ -252,6 +312,24 @@ def build_parser() -> argparse.ArgumentParser:
     ce.add_argument("-o", "--output", required=True, help="certificate file ('-' for stdout)")
     ce.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
     ce.set_defaults(func=cmd_certify)
+
+    de = sub.add_parser("decompose", help="decompose an assignment into sequential-"
+                        "pseudomarket turns (Theorem 2): coarsest ordered partition with "
+                        "per-turn prices, or a certificate that there is none",
+                        description="Cardinal model: valuations for every agent, rows summing "
+                        "to 1. Ex-ante PO input gives the single group; otherwise the coarsest "
+                        "partition is searched for n <= --max-agents (at most 3^n LPs), and by "
+                        "the weak-core construction beyond (weak core = SP outcomes).")
+    de.add_argument("economy")
+    de.add_argument("allocation")
+    de.add_argument("--format", choices=("text", "json"), default="text")
+    de.add_argument("-o", "--output", help="write the sp.decomposition / sp.not-outcome "
+                    "certificate here")
+    de.add_argument("--max-agents", type=int, default=6,
+                    help="largest n for the coarsest-partition search (default 6, at most 8: "
+                    "up to 3^n LPs, and the checker's limit for the tree certificate)")
+    de.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
+    de.set_defaults(func=cmd_decompose)
 
     ve = sub.add_parser("verify", help="re-verify certificates with the independent "
                         "standard-library checker (exit 0 valid, 1 invalid, 2 malformed)")

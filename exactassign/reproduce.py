@@ -18,7 +18,8 @@ Two more claim kinds check statements rather than mechanism outcomes:
 
 * ``{"kind": "property", "property": NAME, "allocation": PATH-or-mapping, "holds": BOOL}`` —
   the verdict of a registered property (``exactassign check``), whose certificate is then
-  re-verified by the standard-library checker;
+  re-verified by the standard-library checker; an optional ``"witness_includes": {key: value}``
+  also pins top-level entries of the witness (e.g. the ``partition`` of ``sp-outcome``);
 * ``{"kind": "argument", "argument": NAME, ...}`` — a step-by-step argument registered in
   :mod:`exactassign.arguments` (e.g. ``pseudomarket-theorem1``), which re-establishes each part
   of a paper's claim with certificates and reports it as text.
@@ -164,6 +165,11 @@ def _check_property(proof: ProofFile, claim: dict) -> ClaimOutcome:
     diffs += [f"certificate {cert['claim']} rejected: {p}" for p in problems]
     if r.holds != bool(claim["holds"]):
         diffs.append(f"{claim['property']}: expected holds={claim['holds']}, got {r.holds}")
+    for key, want in (claim.get("witness_includes") or {}).items():
+        got = cert["witness"].get(key)
+        if got != want:
+            diffs.append(f"{claim['property']}: witness.{key} is {json.dumps(got)}, expected "
+                         f"{json.dumps(want)}")
     text = (f"   claim: property {claim['property']} "
             f"{'holds' if claim['holds'] else 'fails'}\n"
             f"   computed: {'holds' if r.holds else 'fails'}; certificate {cert['claim']} "

@@ -7,6 +7,9 @@ from fractions import Fraction
 from hypothesis import strategies as st
 
 from exactassign import Economy
+from exactassign.allocation import Allocation
+from exactassign.lp import OPTIMAL, LPBuilder, solve
+from exactassign.numbers import ZERO, Q
 
 OBJECT_LABELS = "abcdefgh"
 
@@ -86,3 +89,47 @@ def economies(draw, max_agents: int = 5, max_objects: int = 5, ties: bool = Fals
 @st.composite
 def speeds_for(draw, economy: Economy):
     return {a: draw(positive_fractions(6, 4)) for a in economy.agents}
+
+
+# ------------------------------------------------------------ cardinal model (valuations)
+@st.composite
+def cardinal_economies(draw, max_agents=4, max_objects=4):
+    n = draw(st.integers(1, max_agents))
+    m = draw(st.integers(1, max_objects))
+    agents = [str(i) for i in range(1, n + 1)]
+    objects = list("abcdefgh"[:m])
+    vals = {a: {o: draw(st.integers(0, 4)) for o in objects} for a in agents}
+    supply = [draw(st.sampled_from([Q(1), Q(1), Q(2), Q(1, 2), Q(3, 2)])) for _ in objects]
+    if sum(supply, ZERO) < n:     # the seed's model needs enough supply for n lotteries
+        supply[0] += n
+    return Economy.create(agents, objects, supply=dict(zip(objects, supply)), valuations=vals)
+
+
+def lp_assignment(e, objective):
+    """A feasible assignment maximising an arbitrary objective matrix (not PO in general)."""
+    b = LPBuilder()
+    x = {(i, j): b.variable() for i in range(e.n) for j in range(e.m)}
+    for i in range(e.n):
+        b.constraint({x[i, j]: 1 for j in range(e.m)}, "=", 1)
+    for j in range(e.m):
+        b.constraint({x[i, j]: 1 for i in range(e.n)}, "<=", e.supply[j])
+    b.maximize({x[i, j]: objective[i][j] for i in range(e.n) for j in range(e.m)})
+    r = solve(b.build())
+    assert r.status == OPTIMAL
+    return Allocation(e.agents, e.objects, tuple(tuple(r.x[x[i, j]] for j in range(e.m))
+                                                  for i in range(e.n)))
+
+
+def average(*allocs):
+    k = len(allocs)
+    return Allocation(allocs[0].agents, allocs[0].objects, tuple(
+        tuple(sum((a.rows[i][j] for a in allocs), ZERO) / k for j in range(len(allocs[0].objects)))
+        for i in range(len(allocs[0].agents))))
+
+
+@st.composite
+def assignments(draw, e):
+    """Feasible random assignments: LP vertices of random objectives, and their averages."""
+    mats = [[[draw(st.integers(0, 5)) for _ in range(e.m)] for _ in range(e.n)]
+            for _ in range(draw(st.integers(1, 2)))]
+    return average(*[lp_assignment(e, mat) for mat in mats])

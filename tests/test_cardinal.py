@@ -18,9 +18,10 @@ from exactassign.certificates.build import certificate, certify_property
 from exactassign.certificates.check_cardinal import ALL_CLAIMS as CLAIMS
 from exactassign.certificates.check_cardinal import CLAIMS as HOSTED, check_cardinal
 from exactassign.economy import Economy
-from exactassign.lp import OPTIMAL, LPBuilder, solve
+from exactassign.lp import LPBuilder, solve
 from exactassign.numbers import ZERO, Q
 from exactassign.properties import PROPERTIES, evaluate
+from _economies import assignments, average, cardinal_economies
 from exactassign.properties.cardinal import (BlockingCoalition, CoreCertificate,
                                              FarkasCertificate, ParetoImprovement,
                                              PriceSupport, WelfareWeights, analyse_ex_ante_po,
@@ -54,49 +55,6 @@ def valid(doc):
 
 
 # ----------------------------------------------------------------------------- strategies
-@st.composite
-def cardinal_economies(draw, max_agents=4, max_objects=4):
-    n = draw(st.integers(1, max_agents))
-    m = draw(st.integers(1, max_objects))
-    agents = [str(i) for i in range(1, n + 1)]
-    objects = list("abcdefgh"[:m])
-    vals = {a: {o: draw(st.integers(0, 4)) for o in objects} for a in agents}
-    supply = [draw(st.sampled_from([Q(1), Q(1), Q(2), Q(1, 2), Q(3, 2)])) for _ in objects]
-    if sum(supply, ZERO) < n:     # the seed's model needs enough supply for n lotteries
-        supply[0] += n
-    return Economy.create(agents, objects, supply=dict(zip(objects, supply)), valuations=vals)
-
-
-def lp_assignment(e, objective):
-    """A feasible assignment maximising an arbitrary objective matrix (not PO in general)."""
-    b = LPBuilder()
-    x = {(i, j): b.variable() for i in range(e.n) for j in range(e.m)}
-    for i in range(e.n):
-        b.constraint({x[i, j]: 1 for j in range(e.m)}, "=", 1)
-    for j in range(e.m):
-        b.constraint({x[i, j]: 1 for i in range(e.n)}, "<=", e.supply[j])
-    b.maximize({x[i, j]: objective[i][j] for i in range(e.n) for j in range(e.m)})
-    r = solve(b.build())
-    assert r.status == OPTIMAL
-    return Allocation(e.agents, e.objects, tuple(tuple(r.x[x[i, j]] for j in range(e.m))
-                                                  for i in range(e.n)))
-
-
-def average(*allocs):
-    k = len(allocs)
-    return Allocation(allocs[0].agents, allocs[0].objects, tuple(
-        tuple(sum((a.rows[i][j] for a in allocs), ZERO) / k for j in range(len(allocs[0].objects)))
-        for i in range(len(allocs[0].agents))))
-
-
-@st.composite
-def assignments(draw, e):
-    """Feasible random assignments: LP vertices of random objectives, and their averages."""
-    mats = [[[draw(st.integers(0, 5)) for _ in range(e.m)] for _ in range(e.n)]
-            for _ in range(draw(st.integers(1, 2)))]
-    return average(*[lp_assignment(e, mat) for mat in mats])
-
-
 @st.composite
 def po_assignments(draw, e):
     """Ex-ante PO assignments: maximisers of Σ w_x u_x (w > 0) — vertices, other optimal

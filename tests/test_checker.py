@@ -72,6 +72,12 @@ EXPECTED_CODES = {
     "outcomes-differ_same_allocation": {"outcomes-differ.equal"},
     "assignment.feasible_column_over_supply": {"feasible.column-sum"},
     "assignment.feasible_fee_row_short": {"feasible.row-sum"},
+    "sp.decomposition_theorem1_q_one_group": {"pm-equilibrium.support-not-affine"},
+    "sp.decomposition_dead_object_priced": {"sp-decomposition.turn.objects"},
+    "sp.decomposition_agent_left_out": {"sp-decomposition.partition.incomplete"},
+    "sp.not-outcome_group_uncovered": {"sp-not-outcome.node.uncovered"},
+    "sp.not-outcome_continue_without_node": {"sp-not-outcome.group.continue-missing"},
+    "sp.not-outcome_blocking_not_feasible": {"core-blocked.reallocation.column-sum"},
     "ps.outcome_not_best": {"ps.eating.not-best", "ps.supply.negative", "ps.outcome.mismatch"},
     "ps.outcome_no_event": {"ps.phase.no-event", "ps.phase.exhausted"},
     "ps.outcome_rsd_is_not_ps": {"ps.outcome.mismatch"},
@@ -162,6 +168,7 @@ EXPECTED_MALFORMED = {
     "btm.outcome_missing_rule": "witness.rule",
     "all_single_part": "witness.claims",
     "not-ordinal-fair_missing_holder": "witness.holder",
+    "sp.not-outcome_two_witness_forms": "witness",
 }
 
 
@@ -546,7 +553,9 @@ LABEL_KEYS = {"misreport", "mechanisms", "claim", "eating", "exhausted", "satiat
               "top", "bottleneck_agents", "bottleneck_objects", "objects", "first_tier",
               # btm.outcome (labels and source ids "E:o" / "L:o")
               "rule", "endowment_objects", "available", "indifferent_to", "favourites",
-              "sources", "id", "kind", "root", "in_tree", "out_tree", "next", "source"}
+              "sources", "id", "kind", "root", "in_tree", "out_tree", "next", "source",
+              # sp.decomposition / sp.not-outcome
+              "partition", "remaining", "group", "coalition"}
 FREE_HINTS = {("witness", "potential"), ("witness", "outside")}   # sd.efficient potentials
 
 

@@ -211,6 +211,24 @@ def _hz_equilibrium(e: Any, p: Allocation) -> PropertyResult:
                      "hz.no-equilibrium", {"equal_budgets": True})
 
 
+def _sp_outcome(e: Any, p: Allocation) -> PropertyResult:
+    """Is the allocation a sequential-pseudomarket outcome for some ordered partition
+    (:mod:`exactassign.decompose`)?  Not applicable when the partition search would exceed
+    its limit (n > ``decompose.MAX_AGENTS`` and [N] does not support it)."""
+    from ..decompose import MAX_AGENTS, decompose
+    from .cardinal import cardinal_reason
+    reason = cardinal_reason(e, p)
+    if reason is not None:
+        return PropertyResult("sp-outcome", None, None, {}, f"not applicable: {reason}")
+    d = decompose(e, p)
+    cw = d.claim()
+    if cw is None:
+        return PropertyResult("sp-outcome", None, None, {},
+                              f"not checked: {e.n} agents > {MAX_AGENTS} (the search over "
+                              f"ordered partitions is exponential) and [N] does not support it")
+    return PropertyResult("sp-outcome", d.turns is not None, cw[0], cw[1])
+
+
 PROPERTIES.update({p.name: p for p in (
     Property("ex-ante-po", "ex-ante Pareto optimal (expected utility)", True, _ex_ante_po,
              _needs_valuations),
@@ -221,6 +239,8 @@ PROPERTIES.update({p.name: p for p in (
              True, _pm_quasi, _needs_valuations),
     Property("hz-equilibrium", "Hylland-Zeckhauser equilibrium with equal budgets", True,
              _hz_equilibrium, _needs_valuations),
+    Property("sp-outcome", "a sequential-pseudomarket outcome for some ordered partition "
+             "(coarsest partition with per-turn prices)", True, _sp_outcome, _needs_valuations),
 )})
 
 

@@ -138,6 +138,12 @@ KNOWN: list[Entry] = [
           "some of the object another agent wants: the Pareto improvement helps only one "
           "agent, so no coalition blocks)",
           budget=Budget(600, 60.0), seed=9),
+    Entry("rsd-not-sp-outcome", _t("sp-outcome", "rsd"),
+          _d(preferences="valuations", agents=(3, 4), objects=(2, 3)),
+          SEQ + " and exactassign/decompose.py: random serial dictatorship ignores intensities, "
+          "so its outcome can be blocked, and an assignment outside the weak core is a "
+          "sequential-pseudomarket outcome for no ordered partition (certified by a tree of "
+          "Farkas certificates over every first group)", budget=Budget(300, 60.0)),
     Entry("sp-outcome-not-ex-ante-po", _t("ex-ante-po", "sp", params={"partition": "1;2;3"}),
           _d(preferences="valuations", agents=(3, 3), objects=(3, 3)),
           SEQ + ": a sequential-pseudomarket outcome need not be ex-ante PO (PO is a subset of "
@@ -288,6 +294,21 @@ THEOREMS: list[Entry] = [
           _d(preferences="valuations", agents=(2, 3), objects=(2, 3)),
           "Hylland and Zeckhauser (1979): equilibrium outcomes are ex-ante PO (first welfare "
           "theorem; cheapest-bundle demand)", budget=Budget(12, 60.0)),
+    # Theorem 2 (decompose): PO assignments are one-turn SP outcomes (decompose builds the turn
+    # from the ex-ante.po weights and re-verifies it, raising if the construction ever failed)
+    Entry("theorem2-po-is-sp-outcome", _t("sp-outcome", "rsd", given=("ex-ante-po",)),
+          _d(preferences="valuations", supply="random", agents=(2, 5), objects=(2, 4)),
+          SEQ + ", Theorem 2 (every ex-ante PO assignment is an SP outcome; here with the "
+          "single group [N], pseudomarkets.md §1)", budget=Budget(400, 60.0)),
+    # weak core = SP outcomes (exactassign/decompose.py): the "economy where the weak core
+    # strictly contains the SP outcomes" asked for in issue 7 does not exist; this search
+    # covers the rsd outcomes in the weak core that are not PO (seed 9 reaches the stored
+    # counterexample weak-core-not-ex-ante-po)
+    Entry("weak-core-is-sp-outcome", _t("sp-outcome", "rsd", given=("weak-core",)),
+          _d(preferences="valuations", supply="random", values=3, agents=(3, 4),
+             objects=(2, 4)),
+          "exactassign/decompose.py: every assignment in the weak core is an SP outcome "
+          "(converse of " + SEQ + ", Theorem 3)", budget=Budget(600, 60.0), seed=9),
     Entry("sp-weak-core", _t("weak-core", "sp", params={"partition": "1,2;3"}),
           _d(preferences="valuations", agents=(3, 3), objects=(2, 3), supply="random"),
           SEQ + ", Theorem 3: every SP outcome is in the weak core", budget=Budget(10, 60.0)),
