@@ -32,9 +32,10 @@ from exactassign.errors import DomainError, ParameterError
 from exactassign.properties import evaluate_mechanism_property
 from exactassign.properties.strategy import (find_invariance_violation, find_manipulation,
                                              order_space)
-from exactassign.search import Budget, Domain, Target, find, parse_budget, search, store
+from exactassign.search import Budget, Domain, Target, find, parse_budget, papers, search, store
 from exactassign.search.catalogue import KNOWN, THEOREMS, document, missing, run_entry
 from exactassign.search.progress import Progress, format_duration
+from exactassign.search.papers import PAPERS
 from exactassign.search.shrink import measure, shrink
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,12 +106,26 @@ def test_every_stored_counterexample_is_catalogued_and_verifies(strategy_claims)
     corpus = store.load_corpus(CORPUS)
     assert corpus, "counterexamples/ is empty"
     names = {(e.target.directory(), e.target.mechanism) for e in KNOWN}
+    names |= {(p.directory, "paper") for p in PAPERS}
     for path, doc in corpus:
         assert (path.parent.name, path.name.split("__")[0]) in names, \
             (f"{path.relative_to(ROOT)} is produced by no KNOWN entry of "
              f"exactassign/search/catalogue.py: add an entry (so that CI re-finds it) or delete it")
         assert verdict(doc).verdict == "valid", path
         assert path.relative_to(CORPUS) == store.filename(doc)
+
+
+def test_paper_counterexamples_are_stored_as_certified():
+    for entry in PAPERS:
+        doc = papers.document(entry)
+        path = CORPUS / papers.filename(doc)
+        assert path.exists(), f"{path}: run python -m exactassign.search.catalogue --write " \
+                              f"counterexamples"
+        stored = json.loads(path.read_text())
+        stored["producer"].pop("version"), doc["producer"].pop("version")
+        assert stored == json.loads(json.dumps(doc)), path
+        claims = [part["claim"] for part in stored["witness"]["claims"]]
+        assert claims[0] == "ex-ante.not-po" and verdict(stored).verdict == "valid"
 
 
 def test_readme_is_regenerated_from_the_files(tmp_path):

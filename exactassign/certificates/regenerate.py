@@ -50,7 +50,7 @@ def regenerate(cert: dict) -> dict:
 def _regenerate_conjunction(cert: dict, economy: Any) -> dict:
     """An ``all`` document: each part from its own producer (``producer.property`` lists the
     parts' properties, None for the mechanism's outcome claim), merged again; the producer's
-    free-text fields (``source``, ``note``) are kept."""
+    free-text fields (``source``, ``note``, ``paper``) are kept."""
     from ..mechanisms import get_mechanism
     from .build import certify_property, certify_result, conjunction
     producer = cert.get("producer") or {}
@@ -70,7 +70,8 @@ def _regenerate_conjunction(cert: dict, economy: Any) -> dict:
             result = get_mechanism(producer["mechanism"]).run(economy, params)
             new.append(certify_result(economy, result))
     out = conjunction(*new)
-    out["producer"].update({k: producer[k] for k in ("source", "note") if k in producer})
+    out["producer"].update({k: producer[k] for k in ("source", "note", "paper")
+                            if k in producer})
     return out
 
 

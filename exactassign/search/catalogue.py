@@ -351,6 +351,11 @@ def main(argv: list | None = None) -> int:
             else:
                 line += f"; NOT written: the checker says {verdict}"
         print(line, flush=True)
+    if args.write:
+        from .papers import write_all
+        for path in write_all(args.write):
+            produced.add(path.resolve())
+            print(f"paper {path}")
     if args.write and args.prune:
         for path, _ in store.load_corpus(args.write):
             if path.resolve() not in produced:

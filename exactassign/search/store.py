@@ -93,7 +93,11 @@ def short_hash(doc: dict) -> str:
 
 
 def filename(doc: dict) -> Path:
-    """``<property dir>/<mechanism>__<hash>.json`` (relative to the counterexamples root)."""
+    """``<property dir>/<mechanism>__<hash>.json`` (relative to the counterexamples root);
+    a paper's counterexample (``producer.paper``, :mod:`.papers`) is ``paper__<name>.json``."""
+    if doc["producer"].get("paper"):
+        from .papers import filename as paper_filename
+        return paper_filename(doc)
     target = Target.from_json(doc["producer"]["search"]["target"])
     return Path(target.directory()) / f"{target.mechanism}__{short_hash(doc)}.json"
 
@@ -122,12 +126,14 @@ def _row(root: Path, path: Path, doc: dict) -> list[str]:
     s = prod.get("search") or {}
     t = s.get("target") or {}
     inst = doc["instance"]
-    prop = f"`{t.get('property') or prod.get('property') or '?'}`"
+    paper = prod.get("paper") or {}
+    props = prod.get("property")
+    prop = f"`{t.get('property') or (props[0] if isinstance(props, list) else props) or '?'}`"
     if t.get("property") == DIFFERS:
         prop = f"differs from `{t.get('differs_from')}`"
     if t.get("given"):
         prop += " given " + ", ".join(f"`{g}`" for g in t["given"])
-    mech = t.get("mechanism") or prod.get("mechanism") or "?"
+    mech = t.get("mechanism") or prod.get("mechanism") or ("paper" if paper else "?")
     params = t.get("params") or {}
     if params:
         mech += " (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
@@ -138,6 +144,9 @@ def _row(root: Path, path: Path, doc: dict) -> list[str]:
         grown = f", shrunk from {found[0]} × {found[1]}" if found else ""
         source = f"search ({s.get('mode')}, seed {s.get('seed')}, economy #{s.get('index')}" \
                  f"{grown}): `{s.get('command')}`; domain: {dom}"
+    elif paper:
+        source = f"{paper['reference']}; stated in the paper, certified by "\
+                 f"`exactassign/search/papers.py`"
     else:
         source = prod.get("source") or "hand-made"
     rel = path.relative_to(root).as_posix()
