@@ -181,13 +181,49 @@ class NumberField:
             return -c[0] / c[1]
         gz = fmpz_poly([int(c * g.denom()) for c in g.coeffs()])
         gsym = sympy.Poly([int(c) for c in reversed(gz.coeffs())], y)
+
+        def isolates(lo: fmpq, hi: fmpq) -> bool:
+            return lo != hi and _sgn(g(lo)) * _sgn(g(hi)) < 0 and gsym.count_roots(
+                sympy.Rational(int(lo.p), int(lo.q)), sympy.Rational(int(hi.p), int(hi.q))) == 1
         while True:
             lo, hi = _interval_eval(a, self.lo, self.hi)
-            if lo != hi and _sgn(g(lo)) * _sgn(g(hi)) < 0 and gsym.count_roots(
-                    sympy.Rational(int(lo.p), int(lo.q)),
-                    sympy.Rational(int(hi.p), int(hi.q))) == 1:
-                return RealAlgebraic(tuple(int(c) for c in gz.coeffs()), lo, hi)
+            if isolates(lo, hi):
+                break
             self.refine()
+        for k in range(64):      # the shortest decimal interval around [lo, hi] that isolates
+            scale = fmpq(10) ** k
+            dlo, dhi = fmpq((lo * scale).floor()) / scale, fmpq((hi * scale).ceil()) / scale
+            if isolates(dlo, dhi):
+                lo, hi = dlo, dhi
+                break
+        return RealAlgebraic(tuple(int(c) for c in gz.coeffs()), lo, hi)
+
+    def rebased(self, beta: fmpq_poly) -> tuple[NumberField, Any]:
+        """The same field presented by a primitive element β = beta(α): Q(β) with β's minimal
+        polynomial and a decimal isolating interval, and the map sending an element written in
+        α to the same element written in β (β^k = Σ_i M[k][i] α^i, so α^i = Σ_k M⁻¹[i][k] β^k).
+
+        >>> K = NumberField.from_poly([-2, 0, 1], 1, 2)             # α = √2
+        >>> L, to_L = K.rebased(fmpq_poly([0, fmpq(1, 4)]))          # β = √2/4
+        >>> L.f.coeffs(), L.lo, L.hi, to_L(K.gen()).coeffs()
+        ([-1, 0, 8], 0, 1, [0, 4])
+        """
+        from flint import fmpq_mat
+        d = self.degree
+        rows, p = [], fmpq_poly([1])
+        for _ in range(d):
+            cs = p.coeffs()
+            rows.extend(list(cs) + [fmpq(0)] * (d - len(cs)))
+            p = self.mul(p, beta)
+        inv = fmpq_mat(d, d, rows).inv()        # ZeroDivisionError: β is not primitive
+        value = self.value(beta)
+        L = NumberField(fmpq_poly(list(value.poly)), value.lo, value.hi)
+
+        def to_beta(h: fmpq_poly) -> fmpq_poly:
+            cs = self.reduce(h).coeffs()
+            return fmpq_poly([sum((cs[i] * inv[i, k] for i in range(len(cs))), fmpq(0))
+                              for k in range(d)])
+        return L, to_beta
 
 
 @dataclass(frozen=True)

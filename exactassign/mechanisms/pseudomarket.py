@@ -26,10 +26,12 @@ and P_j >= c_x on M_x) are checked afterwards, exactly.
 can split their top object in many ways); when the Gröbner basis (sympy, over QQ) is not
 zero-dimensional, unknowns are fixed one at a time to rational approximations of the numeric hint
 (keeping the system consistent) until it is.  Then a separating linear form t = Σ c_i u_i is
-adjoined and a lex Gröbner basis in *shape position* (u_i = g_i(t), f(t) = 0) is computed; for
+adjoined and a lex Gröbner basis in *shape position* (u_i = g_i(t), f(t) = 0) is computed (by
+FGLM from the grevlex basis: direct lex Buchberger took minutes on some 4×4 instances); for
 each irreducible factor of f (rational roots first) and each real root α (sympy's isolating
 intervals) the point lies in Q(α) (:mod:`exactassign.algebraic`), where every inequality is
-decided exactly.  The first point that passes is the equilibrium.
+decided exactly.  The first point that passes is the equilibrium; the field is then presented
+by the simplest irrational value (smallest minimal polynomial) as its generator.
 
 **Choosing configurations.**  Numeric-then-exact: an entropy-smoothed tâtonnement (numpy, floats
 only as a hint; demand q_xj ∝ exp((v_xj − λ_x P_j)/ε) with the budget multiplier λ_x found by
@@ -296,8 +298,12 @@ def _solve_configuration(v, w, b, M, supports, Z, hint, deadline):
             coefs = [1 + rng.randrange(7) if attempt else k + 1 for k in range(len(unknowns))]
             if time.monotonic() > deadline:
                 raise _Deadline
+            # lex basis by FGLM from grevlex (unique reduced basis; direct lex Buchberger can
+            # take minutes where this takes a second)
             L = sympy.groebner(system + [t - sum(c * u for c, u in zip(coefs, unknowns))],
-                               *unknowns, t, order="lex", domain="QQ")
+                               *unknowns, t, order="grevlex", domain="QQ")
+            L = L.fglm("lex") if L.is_zero_dimensional else sympy.groebner(
+                L.exprs, *unknowns, t, order="lex", domain="QQ")
             exprs = list(L.exprs)
             if exprs == [1]:
                 return None
@@ -542,6 +548,15 @@ def _package(r, agents, objects, b, sup, method, count, v, M) -> HZEquilibrium:
     amounts = tuple(tuple(K.value(x) for x in row) for row in Q)
     rational = all(isinstance(x, fmpq) for x in prices) and all(
         isinstance(x, fmpq) for row in amounts for x in row)
+    if not rational:   # present the field by its simplest number (smallest minimal polynomial)
+        pairs = list(zip(P, prices)) + [(x, y) for r, vr in zip(Q, amounts)
+                                        for x, y in zip(r, vr)]
+        full = [(max(abs(c) for c in y.poly), k, x) for k, (x, y) in enumerate(pairs)
+                if not isinstance(y, fmpq) and len(y.poly) - 1 == K.degree]
+        if full:
+            K, to = K.rebased(min(full, key=lambda t: t[:2])[2])
+            P = [to(p) for p in P]
+            Q = [[to(x) for x in row] for row in Q]
     return HZEquilibrium(tuple(agents), tuple(objects), tuple(b), prices, amounts,
                          tuple(tuple(objects[j] for j in sorted(S)) for S in sup), rational,
                          method, count, K, _supporting(K, P, Q, v, M),
