@@ -169,3 +169,19 @@ def test_outcome_interval_must_isolate_its_root():
     doc = json.loads(IRR_CERT.read_text(encoding="utf-8"))
     doc["outcome"]["allocation"]["1"]["b"]["algebraic"]["interval"] = ["-1", "0"]   # −√2/4
     assert "hz.outcome.mismatch" in {v.code for v in check.check_certificate(doc).violations}
+
+
+def test_seed_theorem1_assignment_is_a_certified_sp_outcome():
+    """The seed's Theorem 1 assignment Q is the SP outcome for [x1, x2, y1, y2][z]
+    (pseudomarkets.md §1): the stored sp.outcome certificate is valid and its outcome is Q."""
+    doc = json.loads((ROOT / "proofs" / "certificates" / "theorem1_sp.outcome.json")
+                     .read_text(encoding="utf-8"))
+    assert check.check_certificate(doc).verdict == "valid"
+    q = json.loads((ROOT / "proofs" / "theorem1" / "Q.json").read_text(encoding="utf-8"))
+    norm = {a: {o: str(F(str(x))) for o, x in row.items()} for a, row in q["allocation"].items()}
+    assert doc["outcome"]["allocation"] == norm
+    assert [t["group"] for t in doc["witness"]["turns"]] == [["x1", "x2", "y1", "y2"], ["z"]]
+    assert doc["witness"]["turns"][1]["satiated"] == ["z"]
+    bad = copy.deepcopy(doc)                  # z alone first: she would not get this outcome
+    bad["witness"]["turns"].reverse()
+    assert check.check_certificate(bad).verdict != "valid"
