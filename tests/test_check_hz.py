@@ -185,3 +185,41 @@ def test_seed_theorem1_assignment_is_a_certified_sp_outcome():
     bad = copy.deepcopy(doc)                  # z alone first: she would not get this outcome
     bad["witness"]["turns"].reverse()
     assert check.check_certificate(bad).verdict != "valid"
+
+
+def _sp_fixture() -> dict:
+    return json.loads((DATA / "valid" / "sp.outcome_two_turns.json").read_text(encoding="utf-8"))
+
+
+def _set(doc: dict, path: tuple, value) -> dict:
+    doc = copy.deepcopy(doc)
+    node = doc
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize("path,value,expected", [
+    (("witness", "turns", 0, "budgets", "1"), "0", "hz.budget.not-positive"),
+    (("witness", "turns", 0, "prices", "a"), "-1", "hz.price.negative"),
+    (("witness", "turns", 0, "alpha", "1"), "0", "hz.alpha.not-positive"),
+    (("witness", "turns", 1, "supply", "a"), "7", "sp.supply.mismatch"),
+    (("outcome", "allocation", "1"), {}, "hz.outcome.mismatch"),
+], ids=["budget", "price", "alpha", "supply", "outcome"])
+def test_sp_outcome_clauses(path, value, expected):
+    report = check.check_certificate(_set(_sp_fixture(), path, value))
+    assert expected in {v.code for v in report.violations}, report.violations
+
+
+def test_sp_outcome_partition_must_cover_everyone_and_satiated_agents_have_no_alpha():
+    doc = _sp_fixture()
+    short = copy.deepcopy(doc)
+    del short["witness"]["turns"][1]
+    assert "sp.partition.missing" in {v.code for v in check.check_certificate(short).violations}
+    sat = copy.deepcopy(doc)
+    sat["witness"]["turns"][0]["satiated"] = ["1"]        # 1 still has alpha/beta: malformed
+    assert check.check_certificate(sat).verdict == "malformed"
+    del sat["witness"]["turns"][0]["alpha"]["1"], sat["witness"]["turns"][0]["beta"]["1"]
+    codes = {v.code for v in check.check_certificate(sat).violations}
+    assert "hz.satiated.not-top" in codes

@@ -35,6 +35,7 @@ Checks (codes in brackets):
 * partition and supply: groups are disjoint and cover every agent (``hz.outcome``: one turn,
   everyone); turn 1's supply is the instance's; turn t+1 lists exactly the objects with
   s_j − Σ_x q_xj > 0 after turn t, with that value [sp.*].
+* budgets b_x > 0 [hz.budget.not-positive].
 * rows: q_xj >= 0 and Σ_j q_xj = 1, only for objects of the turn [hz.amount.*, hz.row-sum];
   prices >= 0 [hz.price.negative]; clearing: Σ_x q_xj <= s_j, = where P_j > 0 [hz.market.*].
 * non-satiated x: α_x > 0, P_j = α_x v_xj + β_x where q_xj > 0, P_j >= α_x v_xj + β_x elsewhere,
@@ -280,6 +281,9 @@ def _check_turn(t: _Turn, vals: dict, group: list, supply: dict, outcome: dict) 
     budgets = host.every(host.get(turn, "budgets", path, dict), {a: 0 for a in group},
                          at(path, "budgets"), "budget of agent")
     b = {a: host.num(budgets[a], at(at(path, "budgets"), a)) for a in group}
+    for a in group:
+        if b[a] <= 0:
+            t.bad("hz.budget.not-positive", at(at(path, "budgets"), a), f"budget {b[a]} <= 0")
     ap = at(path, "amounts")
     amounts = host.get(turn, "amounts", path, dict)
     q = {a: {} for a in group}
