@@ -32,6 +32,7 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/bench_house.py
 	$(PY) benchmarks/bench_lp.py
 	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_hz.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -21,8 +21,8 @@ from typing import Any
 
 from flint import fmpq
 
-from .errors import AllocationError, NumberError
-from .numbers import ONE, ZERO, Q, canonical, parse
+from .errors import AllocationError, IrrationalError, NumberError
+from .numbers import ONE, ZERO, Q, parse_real, real_json
 from .preferences import WeakOrder, upper_contour_sets
 
 __all__ = ["Allocation", "sd_compare", "sd_weakly_dominates", "Q"]
@@ -30,7 +30,14 @@ __all__ = ["Allocation", "sd_compare", "sd_weakly_dominates", "Q"]
 
 @dataclass(frozen=True, eq=False)
 class Allocation:
-    """An exact allocation matrix ``rows[i][k]`` for ``agents[i]`` and ``objects[k]``."""
+    """An exact allocation matrix ``rows[i][k]`` for ``agents[i]`` and ``objects[k]``.
+
+    Entries are ``fmpq``; a pseudomarket equilibrium (``hz``, ``sp``) may also hold irrational
+    :class:`~exactassign.algebraic.RealAlgebraic` entries.  Such an allocation can be printed,
+    written and read back (formats.md's algebraic JSON form), but everything that computes with
+    its amounts (sums, feasibility, properties) refuses it with an
+    :class:`~exactassign.errors.IrrationalError` (see :meth:`require_rational`).
+    """
 
     agents: tuple[str, ...]
     objects: tuple[str, ...]
@@ -89,7 +96,7 @@ class Allocation:
                 if o not in o_idx:
                     raise AllocationError(f"{where}: agent {a!r} gets unknown object {o!r}")
                 try:
-                    v = parse(x, f"{where}: amount of object {o!r} for agent {a!r}")
+                    v = parse_real(x, f"{where}: amount of object {o!r} for agent {a!r}")
                 except NumberError as exc:
                     raise AllocationError(str(exc)) from None
                 if v < 0:
@@ -99,6 +106,20 @@ class Allocation:
         return cls.from_sparse(economy.agents, economy.objects, entries)
 
     # -- queries ----------------------------------------------------------------------------
+    @property
+    def is_rational(self) -> bool:
+        """True when every entry is rational (always, except for some hz/sp outcomes)."""
+        return all(isinstance(x, fmpq) for r in self.rows for x in r)
+
+    def require_rational(self, what: str = "this operation") -> None:
+        """Raise :class:`~exactassign.errors.IrrationalError` naming the first irrational
+        entry unless the allocation is rational."""
+        for a, r in zip(self.agents, self.rows):
+            for o, x in zip(self.objects, r):
+                if not isinstance(x, fmpq):
+                    raise IrrationalError(f"{what} needs rational amounts; agent {a!r} gets an "
+                                          f"irrational amount of object {o!r} ({x})")
+
     def amount(self, agent: str, obj: str) -> fmpq:
         """Amount of ``obj`` that ``agent`` receives."""
         return self.rows[self.agent_index[agent]][self.object_index[obj]]
@@ -110,15 +131,17 @@ class Allocation:
 
     def row_sum(self, i: int) -> fmpq:
         """Total amount the i-th agent receives."""
+        self.require_rational("summing a row")
         return sum(self.rows[i], ZERO)
 
     def column_sum(self, k: int) -> fmpq:
         """Total amount of the k-th object assigned."""
+        self.require_rational("summing a column")
         return sum((r[k] for r in self.rows), ZERO)
 
     def to_mapping(self) -> dict[str, dict[str, str]]:
         """Canonical JSON form: agents and objects in their order, zeros omitted."""
-        return {a: {o: canonical(x) for o, x in zip(self.objects, r) if x}
+        return {a: {o: real_json(x) for o, x in zip(self.objects, r) if x}
                 for a, r in zip(self.agents, self.rows)}
 
     def feasibility_violations(self, economy: Any) -> list[str]:
@@ -130,6 +153,7 @@ class Allocation:
         """
         if self.agents != economy.agents or self.objects != economy.objects:
             return ["the allocation's agents/objects differ from the economy's"]
+        self.require_rational("checking feasibility")
         out = []
         for a, r in zip(self.agents, self.rows):
             for o, x in zip(self.objects, r):

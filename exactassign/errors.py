@@ -40,6 +40,11 @@ class DomainError(InputError):
     """A valid economy outside the domain a mechanism supports (e.g. ties for ``ps``)."""
 
 
+class IrrationalError(DomainError):
+    """An operation that needs rational numbers met an irrational (algebraic) one, e.g. a
+    property of an allocation whose amounts are irrational (exit code 2)."""
+
+
 class LimitExceeded(ExactAssignError):
     """An instance too large for an exact algorithm's stated limit (exit code 3)."""
 

@@ -29,7 +29,8 @@ from .errors import NumberError
 __all__ = [
     "Q", "ZERO", "ONE", "parse", "canonical", "to_fraction", "from_fraction", "as_exact",
     "ExactDecimal", "json_loads", "is_number_like",
-    "to_float", "from_float_hint", "to_sympy", "from_sympy",
+    "to_float", "from_float_hint", "to_sympy", "from_sympy", "parse_real", "real_json",
+    "is_algebraic_json",
 ]
 
 Q = fmpq
@@ -125,6 +126,36 @@ def parse(value: Any, where: str = "number") -> fmpq:
             return fmpq(_integer(m.group(1)), den)
         return _parse_decimal(text, where)
     raise NumberError(f"{where}: expected an exact number, got {type(value).__name__} {value!r}")
+
+
+def is_algebraic_json(value: Any) -> bool:
+    """True for formats.md's irrational-number object ``{"algebraic": {...}, "approx": ...}``."""
+    return isinstance(value, dict) and "algebraic" in value
+
+
+def parse_real(value: Any, where: str = "number") -> Any:
+    """An exact real number: what :func:`parse` accepts (an ``fmpq``), or formats.md's
+    ``{"algebraic": {"poly": [...], "interval": [lo, hi]}, "approx": "..."}`` object, which
+    becomes a validated :class:`~exactassign.algebraic.RealAlgebraic` (a rational root gives an
+    ``fmpq``).
+
+    >>> parse_real("2/4"), str(parse_real({"algebraic": {"poly": [-2, 0, 1],
+    ...                                                  "interval": [1, 2]}}))[:30]
+    (1/2, 'root of [-2, 0, 1] in [1, 2] ~')
+    """
+    if is_algebraic_json(value):
+        from .algebraic import RealAlgebraic
+        return RealAlgebraic.from_json(value, where)
+    return parse(value, where)
+
+
+def real_json(x: Any) -> Any:
+    """JSON form of an exact real (formats.md): the canonical string of a rational, the
+    ``{"algebraic": ..., "approx": ...}`` object of a :class:`~exactassign.algebraic.RealAlgebraic`.
+    """
+    if isinstance(x, fmpq):
+        return canonical(x)
+    return x.to_json()
 
 
 def is_number_like(value: Any) -> bool:

@@ -53,7 +53,7 @@ def test_number_field_sqrt2():
     assert j["algebraic"]["poly"] == ["-1", "0", "2"]
     lo, hi = (fmpq(*map(int, s.split("/"))) if "/" in s else fmpq(int(s))
               for s in j["algebraic"]["interval"])
-    assert 0 < lo < hi and lo * lo < fmpq(1, 2) < hi * hi and j["approx"].startswith("0.7071067811")
+    assert 0 <= lo < hi and lo * lo < fmpq(1, 2) < hi * hi and j["approx"].startswith("0.7071067811")
     assert K.value(K.mul(a, a)) == 2     # rational elements come back as fmpq
     assert number_json(fmpq(-2, 3)) == "-2/3"
 
@@ -215,10 +215,13 @@ def test_hz_irrational_equilibrium_checked_with_radicals():
         for j in range(4):                              # affine support: P >= α v + β
             d = sympy.simplify(P[j] - P[s] - alpha * (v[j] - v[s]))
             assert d == 0 if j in S else d >= 0
-    # the allocation format holds rationals only: the mechanism says so (exit 2, not a crash)
-    from exactassign.errors import DomainError
-    with pytest.raises(DomainError):
-        REGISTRY["hz"].run(economy(IRRATIONAL))
+    # the mechanism returns the same irrational allocation; computing with it is refused
+    from exactassign.errors import IrrationalError
+    result = REGISTRY["hz"].run(economy(IRRATIONAL))
+    assert not result.allocation.is_rational
+    assert [[_radical(x) for x in row] for row in result.allocation.rows] == Q
+    with pytest.raises(IrrationalError):
+        result.allocation.row_sum(0)
 
 
 # --------------------------------------------------------------------------- the seed's Theorem 1

@@ -19,6 +19,7 @@ from .. import __version__
 from ..allocation import Allocation
 from ..errors import ParameterError
 from ..io.json_io import economy_to_json
+from ..numbers import canonical
 
 
 __all__ = ["certificate", "certify_result", "certify_property", "conjunction",
@@ -92,11 +93,36 @@ def _psext_witness(result: Any) -> dict:
     return _btm_steps([ph.btm for ph in result.trace], "equal")
 
 
+def _pseudomarket_witness(result: Any) -> dict:
+    """hz.outcome / sp.outcome: per turn the group, its supply and budgets, the field Q(α) when
+    a number is irrational, prices, amounts and each agent's (α_x, β_x) or satiation, every
+    number rational or an element of the field; FORMAT.md, "hz.outcome and sp.outcome"."""
+    turns = []
+    for turn in result.trace:
+        eq = turn.equilibrium
+        K, (P, Q) = eq.numfield, eq.elements
+        d: dict[str, Any] = {"group": list(turn.group),
+                             "supply": {o: canonical(x) for o, x in turn.supply.items()},
+                             "budgets": {a: canonical(b) for a, b in zip(eq.agents, eq.budgets)}}
+        if eq.field_json() is not None:
+            d["field"] = eq.field_json()
+        d["prices"] = {o: eq.element_json(p) for o, p in zip(eq.objects, P)}
+        d["amounts"] = {a: {o: eq.element_json(x) for o, x in zip(eq.objects, row)
+                            if K.sign(x) != 0} for a, row in zip(eq.agents, Q)}
+        d["alpha"] = {a: eq.element_json(s[0]) for a, s in zip(eq.agents, eq.support) if s}
+        d["beta"] = {a: eq.element_json(s[1]) for a, s in zip(eq.agents, eq.support) if s}
+        d["satiated"] = [a for a, s in zip(eq.agents, eq.support) if s is None]
+        turns.append(d)
+    return {"turns": turns}
+
+
 CERTIFIABLE_MECHANISMS = {"ps": ("ps.outcome", _ps_witness),
                           "eps": ("eps.outcome", _eps_witness),
                           "egalitarian": ("egalitarian", _egalitarian_witness),
                           "btm": ("btm.outcome", _btm_witness),
-                          "ps-ext": ("btm.outcome", _psext_witness)}
+                          "ps-ext": ("btm.outcome", _psext_witness),
+                          "hz": ("hz.outcome", _pseudomarket_witness),
+                          "sp": ("sp.outcome", _pseudomarket_witness)}
 
 
 def certify_result(economy: Any, result: Any) -> dict:

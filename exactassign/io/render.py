@@ -1,7 +1,8 @@
 """Rendering allocations and traces as text, Markdown, LaTeX or JSON (pure functions).
 
 Every number is printed exactly: canonical ``p/q`` in text and Markdown, ``\\frac{p}{q}`` in
-LaTeX.  Trace tables come from each step's ``to_json()`` through a per-mechanism column layout
+LaTeX; an irrational amount or price (``hz``/``sp``) as a radical when it is quadratic, else as
+"root of <polynomial> in [lo, hi]", followed by an informative approximation.  Trace tables come from each step's ``to_json()`` through a per-mechanism column layout
 (:data:`TRACE_COLUMNS`), so a new mechanism only declares its columns.
 
 >>> from exactassign.numbers import Q
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..numbers import ZERO, canonical
+from ..numbers import ZERO, canonical, parse_real
 from .json_io import dumps_canonical
 
 __all__ = ["render_result", "render_allocation", "latex_number", "TRACE_COLUMNS", "table"]
@@ -40,8 +41,14 @@ def _numeric(s: str) -> bool:
     return bool(s) and all(c in "0123456789-/" for c in s) and any(c.isdigit() for c in s)
 
 
+class _Math(str):
+    """A cell already written as LaTeX math (an irrational number)."""
+
+
 def _latex_cell(s: str) -> str:
     """Cells of exact numbers become math; everything else is escaped text."""
+    if isinstance(s, _Math):
+        return s
     if _numeric(s):
         num = s.split("/")
         if len(num) == 2:
@@ -80,11 +87,25 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], fmt: str,
     return "\n".join(out) + "\n"
 
 
+def _cell(x: Any, fmt: str) -> str:
+    """An exact real as a table cell (rationals canonical; irrationals readable)."""
+    if isinstance(x, str) or not hasattr(x, "readable"):
+        return canonical(x)
+    return _Math(f"${x.latex()}$") if fmt == "latex" else x.readable()
+
+
+def _real_text(x: Any) -> str:
+    """A number of a step's JSON (canonical string or formats.md algebraic object) as text."""
+    return x if isinstance(x, str) else parse_real(x, "trace number").readable()
+
+
 def render_allocation(allocation: Any, fmt: str, caption: str | None = None) -> str:
-    """Agent × object table of exact amounts with each agent's total."""
+    """Agent × object table of exact amounts with each agent's total (a row with irrational
+    amounts shows "-": their sum is not computed here)."""
     header = ["agent", *allocation.objects, "total"]
-    rows = [[a, *(canonical(x) for x in r), canonical(sum(r, ZERO))]
-            for a, r in zip(allocation.agents, allocation.rows)]
+    rational = [all(not hasattr(x, "readable") for x in r) for r in allocation.rows]
+    rows = [[a, *(_cell(x, fmt) for x in r), canonical(sum(r, ZERO)) if ok else "-"]
+            for a, r, ok in zip(allocation.agents, allocation.rows, rational)]
     return table(header, rows, fmt, caption)
 
 
@@ -189,7 +210,15 @@ def _psext_eating(step: dict) -> str:
     return "; ".join(f"{o}: {','.join(a)}" for o, a in by_obj.items()) or "-"
 
 
+def _pm_map(d: dict) -> str:
+    return ", ".join(f"{k}: {_real_text(v)}" for k, v in d.items()) or "-"
+
+
+_PM_COLUMNS = [("group", lambda s: _join(s["group"])), ("supply", lambda s: _pm_map(s["supply"])),
+               ("prices", lambda s: _pm_map(s["prices"]))]
+
 TRACE_COLUMNS.update({
+    "hz": _PM_COLUMNS, "sp": _PM_COLUMNS,
     "btm": [("labels", _btm_labels), ("pointing", _btm_points),
             ("y", lambda s: " ".join(f"{a}:{v}" for a, v in s["y"].items()) or "-"),
             ("binding", _btm_binding), ("received", lambda s: _amount_map(s["received"])),

@@ -26,10 +26,12 @@ and P_j >= c_x on M_x) are checked afterwards, exactly.
 can split their top object in many ways); when the Gröbner basis (sympy, over QQ) is not
 zero-dimensional, unknowns are fixed one at a time to rational approximations of the numeric hint
 (keeping the system consistent) until it is.  Then a separating linear form t = Σ c_i u_i is
-adjoined and a lex Gröbner basis in *shape position* (u_i = g_i(t), f(t) = 0) is computed; for
+adjoined and a lex Gröbner basis in *shape position* (u_i = g_i(t), f(t) = 0) is computed (by
+FGLM from the grevlex basis: direct lex Buchberger took minutes on some 4×4 instances); for
 each irreducible factor of f (rational roots first) and each real root α (sympy's isolating
 intervals) the point lies in Q(α) (:mod:`exactassign.algebraic`), where every inequality is
-decided exactly.  The first point that passes is the equilibrium.
+decided exactly.  The first point that passes is the equilibrium; the field is then presented
+by the simplest irrational value (smallest minimal polynomial) as its generator.
 
 **Choosing configurations.**  Numeric-then-exact: an entropy-smoothed tâtonnement (numpy, floats
 only as a hint; demand q_xj ∝ exp((v_xj − λ_x P_j)/ε) with the budget multiplier λ_x found by
@@ -38,12 +40,14 @@ configurations (read with several thresholds) are tried first.  The fallback enu
 configurations, nearest to the hint first.  Everything is guarded by a wall-clock limit.
 
 **Limits.**  n·m <= 20 with m <= 4 (so 6×3, 4×4 and 5×4), and ``time_limit`` seconds (default 120);
-beyond either the answer is :class:`~exactassign.errors.LimitExceeded` (exit code 3).  The
-allocation of an ``hz``/``sp`` *mechanism result* must be rational (the allocation format holds
-rationals); an equilibrium whose allocation is irrational is reported with a
-:class:`~exactassign.errors.DomainError` naming the exact algebraic values, while
-:func:`hz_equilibrium` itself returns it (prices and amounts as
-:class:`~exactassign.algebraic.RealAlgebraic`).
+beyond either the answer is :class:`~exactassign.errors.LimitExceeded` (exit code 3).
+Irrational prices and amounts are :class:`~exactassign.algebraic.RealAlgebraic` values in the
+result (an :class:`~exactassign.allocation.Allocation` may hold them; computing with them is
+refused with an :class:`~exactassign.errors.IrrationalError`); each equilibrium also keeps its
+field Q(α), every number as an element of it and the supporting (α_x, β_x), from which the
+``hz.outcome``/``sp.outcome`` certificates are written.  A sequential pseudomarket whose turn
+leaves an irrational remaining supply for a later turn is refused (IrrationalError): the solver
+works over Q.
 """
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ import itertools
 import random
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flint import fmpq, fmpq_poly
@@ -59,7 +63,7 @@ from flint import fmpq, fmpq_poly
 from .. import preferences as prefs
 from ..algebraic import NumberField, RealAlgebraic, number_json
 from ..allocation import Allocation
-from ..errors import DomainError, LimitExceeded, ParameterError
+from ..errors import DomainError, IrrationalError, LimitExceeded, ParameterError
 from ..numbers import ONE, ZERO, canonical, from_float_hint, parse, to_float
 from .base import Mechanism, MechanismResult, register
 from .params import agent_values
@@ -88,6 +92,29 @@ class HZEquilibrium:
     rational: bool
     method: str           # "hint" or "enumeration"
     configurations_tried: int
+    # the exact data behind the values: Q(α) and every number as an element of it (fmpq_poly)
+    numfield: Any = field(default=None, compare=False, repr=False)  # NumberField
+    support: tuple = field(default=(), compare=False, repr=False)  # per agent None | (α, β)
+    elements: tuple = field(default=((), ()), compare=False, repr=False)  # (P, Q) in the field
+
+    def field_json(self) -> dict | None:
+        """Q(α) as ``{"poly": [integer coefficients], "interval": [lo, hi]}`` (None when every
+        number is rational)."""
+        K = self.numfield
+        if self.rational or K is None or K.degree < 2:
+            return None
+        den = K.f.denom()
+        return {"poly": [canonical(fmpq(c * den)) for c in K.f.coeffs()],
+                "interval": [canonical(K.lo), canonical(K.hi)]}
+
+    def element_json(self, a: fmpq_poly) -> Any:
+        """An element h(α) of the field: its rational value, or ``{"field_element": [c0, c1,
+        ...]}`` (rational coefficients of h, lowest degree first)."""
+        K = self.numfield
+        a = K.reduce(a)
+        if a.degree() <= 0:
+            return canonical(K.rational(a))
+        return {"field_element": [canonical(c) for c in a.coeffs()]}
 
     def to_json(self) -> dict:
         return {"agents": list(self.agents), "budgets": [canonical(b) for b in self.budgets],
@@ -271,8 +298,12 @@ def _solve_configuration(v, w, b, M, supports, Z, hint, deadline):
             coefs = [1 + rng.randrange(7) if attempt else k + 1 for k in range(len(unknowns))]
             if time.monotonic() > deadline:
                 raise _Deadline
+            # lex basis by FGLM from grevlex (unique reduced basis; direct lex Buchberger can
+            # take minutes where this takes a second)
             L = sympy.groebner(system + [t - sum(c * u for c, u in zip(coefs, unknowns))],
-                               *unknowns, t, order="lex", domain="QQ")
+                               *unknowns, t, order="grevlex", domain="QQ")
+            L = L.fglm("lex") if L.is_zero_dimensional else sympy.groebner(
+                L.exprs, *unknowns, t, order="lex", domain="QQ")
             exprs = list(L.exprs)
             if exprs == [1]:
                 return None
@@ -466,7 +497,7 @@ def hz_equilibrium(valuations: Sequence[Sequence[fmpq]], supply: Sequence[fmpq],
         r = _solve_configuration(v, w, b, M, sup, Z, hint, deadline)
         if r is None:
             return None
-        return _package(r, agents, objects, b, sup, method, count)
+        return _package(r, agents, objects, b, sup, method, count, v, M)
 
     try:
         hints = _numeric_hint([[to_float(x) for x in row] for row in v], [to_float(x) for x in w],
@@ -511,15 +542,50 @@ def hz_equilibrium(valuations: Sequence[Sequence[fmpq]], supply: Sequence[fmpq],
                         f"solver handles")
 
 
-def _package(r, agents, objects, b, sup, method, count) -> HZEquilibrium:
+def _package(r, agents, objects, b, sup, method, count, v, M) -> HZEquilibrium:
     K, P, Q = r
     prices = tuple(K.value(p) for p in P)
     amounts = tuple(tuple(K.value(x) for x in row) for row in Q)
     rational = all(isinstance(x, fmpq) for x in prices) and all(
         isinstance(x, fmpq) for row in amounts for x in row)
+    if not rational:   # present the field by its simplest number (smallest minimal polynomial)
+        pairs = list(zip(P, prices)) + [(x, y) for r, vr in zip(Q, amounts)
+                                        for x, y in zip(r, vr)]
+        full = [(max(abs(c) for c in y.poly), k, x) for k, (x, y) in enumerate(pairs)
+                if not isinstance(y, fmpq) and len(y.poly) - 1 == K.degree]
+        if full:
+            K, to = K.rebased(min(full, key=lambda t: t[:2])[2])
+            P = [to(p) for p in P]
+            Q = [[to(x) for x in row] for row in Q]
     return HZEquilibrium(tuple(agents), tuple(objects), tuple(b), prices, amounts,
                          tuple(tuple(objects[j] for j in sorted(S)) for S in sup), rational,
-                         method, count)
+                         method, count, K, _supporting(K, P, Q, v, M),
+                         (tuple(P), tuple(tuple(row) for row in Q)))
+
+
+def _supporting(K, P, Q, v, M) -> tuple:
+    """Per agent (None if satiated, else (α_x, β_x)) as elements of K: P_j = α v_xj + β on the
+    support, >= off it (pseudomarkets.md §1).  When the support's values are all equal, α is
+    the largest value allowed: min over v_xj > v_xs of (P_j − P_s)/(v_xj − v_xs)."""
+    out = []
+    for i, row in enumerate(Q):
+        S = [j for j in range(len(row)) if K.sign(row[j]) > 0]
+        if set(S) <= M[i]:
+            out.append(None)
+            continue
+        s, vi = S[0], v[i]
+        r = next((j for j in S if vi[j] != vi[s]), None)
+        if r is not None:
+            alpha = (P[r] - P[s]) * (1 / (vi[r] - vi[s]))
+        else:
+            alpha = None
+            for j in range(len(row)):
+                if vi[j] > vi[s]:
+                    u = (P[j] - P[s]) * (1 / (vi[j] - vi[s]))
+                    if alpha is None or K.sign(u - alpha) < 0:
+                        alpha = u
+        out.append((K.reduce(alpha), K.reduce(P[s] - alpha * vi[s])))
+    return tuple(out)
 
 
 # ================================================================ mechanisms
@@ -574,18 +640,24 @@ def _run_turns(economy: Any, groups: Sequence[Sequence[str]], budgets: Mapping[s
                             [remaining[k] for k in live], [budgets[a] for a in group],
                             agents=group, objects=[economy.objects[k] for k in live],
                             time_limit=left)
-        if not all(isinstance(x, fmpq) for row in eq.amounts for x in row):
-            raise DomainError(
-                f"turn {t}: the equilibrium found has an irrational allocation "
-                f"({eq.to_json()['allocation']}); the allocation format holds rationals only")
         turns.append(SPTurn(t, tuple(group), {economy.objects[k]: remaining[k] for k in live},
                             eq))
+        K, (_, Qf) = eq.numfield, eq.elements
         for gi, i in enumerate(idx):
             for lk, k in enumerate(live):
-                x = eq.amounts[gi][lk]
-                if x:
-                    entries.setdefault(i, {})[k] = x
-                    remaining[k] -= x
+                if eq.amounts[gi][lk]:
+                    entries.setdefault(i, {})[k] = eq.amounts[gi][lk]
+        for lk, k in enumerate(live):
+            rest = K.reduce(remaining[k] - sum((Qf[gi][lk] for gi in range(len(idx))),
+                                               fmpq_poly([0])))
+            if not K.is_rational(rest):
+                if t < len(groups):
+                    raise IrrationalError(
+                        f"sp: turn {t} leaves an irrational remaining supply of object "
+                        f"{economy.objects[k]!r}; the next turn's exact solver needs rational "
+                        f"supplies")
+                rest = fmpq_poly([0])   # not used: no later turn
+            remaining[k] = K.rational(rest)
     return turns, entries
 
 

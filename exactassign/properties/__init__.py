@@ -255,6 +255,7 @@ def evaluate(name: str, economy: Any, allocation: Allocation) -> PropertyResult:
     if prop is None:
         raise ParameterError(f"unknown property {name!r} (available: "
                              f"{', '.join(PROPERTIES)})")
+    allocation.require_rational(f"property {name!r}")   # IrrationalError (exit 2)
     reason = prop.applies(economy)
     if reason is not None:
         return PropertyResult(name, None, None, {}, f"not applicable: {reason}")

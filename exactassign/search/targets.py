@@ -149,6 +149,8 @@ class Target:
             result = self._run(self.mechanism, self.params, economy)
         except (DomainError, LimitExceeded):
             return SKIPPED
+        if not result.allocation.is_rational:    # properties need rational amounts
+            return SKIPPED
         if self.given and not self._given_hold(economy, result.allocation):
             return SKIPPED
         kind = self.kind
