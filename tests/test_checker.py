@@ -76,6 +76,10 @@ EXPECTED_CODES = {
     "ps.outcome_missing_last_phase": {"ps.end.active", "ps.outcome.mismatch"},
     "ps.outcome_ties_without_tiebreak": {"ps.tiebreak.incomplete"},
     "ps.outcome_short_supply_stopped_missing": {"ps.phase.stopped"},
+    "sd.outcome_queue_split_swapped": {"sd.outcome.mismatch"},
+    "sd.outcome_promise_not_maximal": {"sd.promise.not-maximal"},
+    "sd.outcome_cut_too_weak": {"sd.g.not-maximal"},
+    "sd.outcome_slack_not_strict": {"sd.slack.not-strict"},
     "sd.efficient_bm2001_rsd": {"sd-efficient.potential.strict-edge"},
     "sd.efficient_bm2001_ps_bad_potential": {"sd-efficient.potential.strict-edge"},
     "sd.efficient_short_supply_unacceptable_holding": {"sd-efficient.potential.strict-edge"},
@@ -536,15 +540,19 @@ LABEL_KEYS = {"misreport", "mechanisms", "claim", "eating", "exhausted", "satiat
               "top", "bottleneck_agents", "bottleneck_objects", "objects", "first_tier",
               # btm.outcome (labels and source ids "E:o" / "L:o")
               "rule", "endowment_objects", "available", "indifferent_to", "favourites",
-              "sources", "id", "kind", "root", "in_tree", "out_tree", "next", "source"}
+              "sources", "id", "kind", "root", "in_tree", "out_tree", "next", "source",
+              # sd.outcome / rsd.outcome: the order, tiers, node object lists, blocking sets
+              # (promise references [agent, tier index])
+              "order", "tier", "nodes", "blocking"}
 FREE_HINTS = {("witness", "potential"), ("witness", "outside")}   # sd.efficient potentials
+FREE_KEYS = {"slack"}   # sd/rsd.outcome slack flows: any flow above every amount will do
 
 
 def number_paths(node, path=()):
     """Paths of the numbers in outcome and witness (labels and free hints excluded)."""
     if isinstance(node, dict):
         for k, v in node.items():
-            if not (path and path[0] == "witness" and k in LABEL_KEYS):
+            if not (path and path[0] == "witness" and k in LABEL_KEYS | FREE_KEYS):
                 yield from number_paths(v, path + (k,))
     elif isinstance(node, list):
         for k, v in enumerate(node):

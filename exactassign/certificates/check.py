@@ -705,7 +705,7 @@ CLAIMS: dict = {
 }
 
 
-PLUGINS = ("check_strategy", "check_cardinal", "check_house", "check_btm")
+PLUGINS = ("check_strategy", "check_cardinal", "check_house", "check_btm", "check_serial")
 
 
 def _load_plugins() -> None:

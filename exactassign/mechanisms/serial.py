@@ -241,25 +241,31 @@ def _bits(x: int) -> list[int]:
     return out
 
 
-def _realisable(supply: Sequence[int], nodes: Sequence[tuple[Sequence[int], int]]) -> FlowNet:
-    """A flow meeting every node's demand (asserted), objects with positive supply only."""
+def _realisable(supply: Sequence[int], nodes: Sequence[tuple[Sequence[int], int]],
+                keys: Sequence[Any] | None = None) -> FlowNet:
+    """A flow meeting every node's demand (asserted), objects with positive supply only; node
+    ``k`` is called ``keys[k]`` (default ``k``)."""
     net = FlowNet({o: fmpq(s) for o, s in enumerate(supply) if s})
     for k, (objs, amt) in enumerate(nodes):
         if amt:
-            net.add_node(k, objs, fmpq(amt))
+            net.add_node(k if keys is None else keys[k], objs, fmpq(amt))
     ok, _, _ = net.augment()
     assert ok, "promises cannot be kept together"
     return net
 
 
-def greedy_realisation(supply: Sequence[int], nodes: Sequence[tuple[int, int]]
-                       ) -> list[dict[int, int]]:
+def greedy_realisation(supply: Sequence[int], nodes: Sequence[tuple[int, int]],
+                       cuts: list[dict[int, list[int]]] | None = None) -> list[dict[int, int]]:
     """Rule G of the module docstring: nodes ``(object mask, amount)`` in the given order, each
     node's objects in index order; every (node, object) pair in turn receives the largest
     amount that keeps all remaining amounts realisable.  That largest amount is the flow a new
     node restricted to the object gets on top of the other nodes' remaining amounts (the pair's
     Hall bound: ``min(d_j, s_o, min_S s(N(S)) - d(S))`` over sets ``S`` of other nodes whose
     objects include ``o``), one max-flow repair per pair.  Integral data give integral amounts.
+    ``cuts`` (a list, for certificates) receives per node ``{object: S}`` for every pair whose
+    amount is below both the node's remaining amount and the object's remaining supply: the
+    other nodes S (indices) whose remaining objects plus ``o`` hold exactly S's remaining amounts
+    plus the pair's amount.
 
     >>> greedy_realisation([1, 1], [(0b11, 1), (0b01, 1)])   # the second node needs object 0
     [{1: 1}, {0: 1}]
@@ -269,6 +275,8 @@ def greedy_realisation(supply: Sequence[int], nodes: Sequence[tuple[int, int]]
     sup = list(supply)
     out: list[dict[int, int]] = [{} for _ in nodes]
     for j in range(len(nodes)):
+        if cuts is not None:
+            cuts.append({})
         while rest[j]:
             o = rest[j].pop(0)
             if not dem[j] or not sup[o]:
@@ -276,11 +284,13 @@ def greedy_realisation(supply: Sequence[int], nodes: Sequence[tuple[int, int]]
             if not rest[j]:
                 x = dem[j]                      # her last object: forced
             else:
-                net = _realisable(sup, [(rest[k], dem[k]) for k in range(len(nodes))
-                                        if k != j])
+                others = [k for k in range(len(nodes)) if k != j]
+                net = _realisable(sup, [(rest[k], dem[k]) for k in others], others)
                 net.add_node("x", (o,), fmpq(dem[j]))
                 net.augment()
                 x = _as_int(net.out["x"])
+                if cuts is not None and x < min(dem[j], sup[o]):
+                    cuts[j][o] = sorted(k for k in net.cannot_reach_sink()[0] if k != "x")
             if x:
                 out[j][o] = x
                 dem[j] -= x
@@ -323,11 +333,40 @@ Form = tuple[Any, ...]
 now) or ``("open", k, r)`` (member r of node k of the normalised state)."""
 
 
-def normalise(supply: Sequence[int], pre: Sequence[Node]
+def slack_flow(supply: Sequence[int], nodes: Sequence[tuple[int, int]]) -> list[dict[int, fmpq]]:
+    """A flow giving every node ``(mask, amount)`` strictly more than its amount (certificates:
+    it proves that no set of the nodes is tight): the average over the nodes j of a flow that
+    keeps every amount and gives j as much more as it can (j is in no tight set, so it gets
+    more).  Asserts that one exists."""
+    total: list[dict[int, fmpq]] = [{} for _ in nodes]
+    for j, (mask, amt) in enumerate(nodes):
+        net = _realisable(supply, [(_bits(mk), a) for mk, a in nodes])
+        net.set_demand(j, fmpq(amt + sum(supply[o] for o in _bits(mask))))
+        net.augment()
+        assert net.out[j] > amt, "a tight set among the open nodes"
+        for k in range(len(nodes)):
+            for o, x in net.flow_of(k).items():
+                total[k][o] = total[k].get(o, ZERO) + x
+    return [{o: x / len(nodes) for o, x in row.items()} for row in total]
+
+
+def _groups(work: Sequence[tuple[int, list[Any]]], sup: Sequence[int]) -> list[tuple[int, int]]:
+    """(live mask, amount) of the working nodes regrouped by their live objects, by mask."""
+    out: dict[int, int] = {}
+    for mask, members in work:
+        live = sum(1 << o for o in _bits(mask) if sup[o])
+        out[live] = out.get(live, 0) + sum(m[1] for m, _ in members)
+    return sorted(out.items())
+
+
+def normalise(supply: Sequence[int], pre: Sequence[Node], log: list[dict] | None = None
               ) -> tuple[tuple[int, ...], tuple[Node, ...], list[list[Form]]]:
     """Fold what the promise nodes ``pre`` already decide (the normalisation of the module
     docstring); returns the remaining supply, the open nodes (sorted by mask, masks distinct)
-    and, per node of ``pre`` and per member, its :data:`Form`.
+    and, per node of ``pre`` and per member, its :data:`Form`.  ``log`` (a list, for
+    certificates) receives each tight block realised by rule G (``block`` masks, ``amounts``,
+    ``cuts`` of :func:`greedy_realisation`, and the :func:`slack_flow` of the nodes left after
+    it, which proves the block maximal) and finally the slack flow of the open nodes.
 
     >>> s, nodes, forms = normalise([1, 1, 1], [(0b011, ((0, 1, 0),)), (0b001, ((1, 1, 0),)),
     ...                                         (0b110, ((2, 1, 0),))])
@@ -371,13 +410,20 @@ def normalise(supply: Sequence[int], pre: Sequence[Node]
             tight, _ = net.cannot_reach_sink()
             if tight:                       # the maximal tight set: realise it by rule G
                 block = [nd for k, nd in enumerate(work) if k in tight]
-                for nd, vec in zip(block, greedy_realisation(
-                        sup, [(nd[0], amount(nd)) for nd in block])):
+                cuts: list[dict[int, list[int]]] | None = [] if log is not None else None
+                vecs = greedy_realisation(sup, [(nd[0], amount(nd)) for nd in block], cuts)
+                for nd, vec in zip(block, vecs):
                     realise(nd, vec)
                 work = [nd for k, nd in enumerate(work) if k not in tight]
+                if log is not None:
+                    log.append({"block": [nd[0] for nd in block], "amounts": vecs,
+                                "cuts": cuts, "slack": slack_flow(sup, _groups(work, sup))})
                 continue
         break
     nodes = tuple((mask, tuple(m for m, _ in members)) for mask, members in work)
+    if log is not None:
+        log.append({"slack": slack_flow(sup, [(mask, amount(nd)) for nd in work
+                                              for mask in (nd[0],)])})
     for k, (_, members) in enumerate(work):
         for r, (_, (p, r0)) in enumerate(members):
             forms[p][r0] = ("open", k, r)
@@ -406,14 +452,15 @@ class _Rsd:
         self.transitions = 0
         self.states = 0
 
-    def choose(self, typ: int, supply: tuple[int, ...], nodes: tuple[Node, ...], key: int = 0
+    def choose(self, typ: int, supply: tuple[int, ...], nodes: tuple[Node, ...], key: int = 0,
+               log: list[dict] | None = None
                ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[Node, ...], list[list[Form]]]:
         """An agent of type ``typ`` (tie-break key ``key``) at state (supply, nodes): the
         amount promised on each of her tiers, the next supply and open nodes, and the
         :data:`Form` of every member of the old nodes and then of each new promise (in tier
-        order)."""
+        order).  ``log``: see :func:`normalise` (not cached)."""
         ck = (typ, key, supply, nodes)
-        hit = self.cache.get(ck)
+        hit = self.cache.get(ck) if log is None else None
         if hit is not None:
             return hit
         tiers = self.type_tiers[typ]
@@ -452,18 +499,22 @@ class _Rsd:
                 need -= got
                 if not need:
                     break
-        sup2, nodes2, forms = normalise(supply, list(nodes) + new)
+        sup2, nodes2, forms = normalise(supply, list(nodes) + new, log)
         out = (tuple(amounts), sup2, nodes2, forms)
-        if not key:
+        if not key and log is None:
             self.cache[ck] = out
         return out
 
     @staticmethod
-    def final(supply: tuple[int, ...], nodes: tuple[Node, ...]) -> list[list[dict[int, int]]]:
+    def final(supply: tuple[int, ...], nodes: tuple[Node, ...], log: list[dict] | None = None
+              ) -> list[list[dict[int, int]]]:
         """The realisation of every member of the nodes still open after the last agent
-        (rule G, then the queue split)."""
+        (rule G, then the queue split); ``log`` receives the masks, amounts and cuts."""
+        cuts: list[dict[int, list[int]]] | None = [] if log is not None else None
         vecs = greedy_realisation(supply, [(mask, sum(m[1] for m in mem))
-                                           for mask, mem in nodes])
+                                           for mask, mem in nodes], cuts)
+        if log is not None:
+            log.append({"final": [mask for mask, _ in nodes], "amounts": vecs, "cuts": cuts})
         return [queue_split(mem, vec) for (_, mem), vec in zip(nodes, vecs)]
 
     def _tick(self) -> None:
@@ -534,11 +585,13 @@ class _Rsd:
         return ([[x / unit for x in row] for row in tier_exp],
                 [{o: x / unit for o, x in row.items()} for row in alloc])
 
-    def one_order(self, type_of: Sequence[int], order: Sequence[int]
+    def one_order(self, type_of: Sequence[int], order: Sequence[int],
+                  log: list[list[dict]] | None = None
                   ) -> tuple[list[list[int]], list[dict[int, int]]]:
         """sd in one order: per agent the amount promised on each tier and the realised row
         (both in units of ``1/unit``); the tie-break key of an agent's promises is her
-        position in the order (1, 2, ...)."""
+        position in the order (1, 2, ...).  ``log`` receives, per agent, the events of
+        :func:`normalise`, and then the final realisation (:meth:`final`)."""
         supply: tuple[int, ...] = self.supply0
         nodes: tuple[Node, ...] = ()
         owners: list[list[int]] = []               # open node -> member -> agent
@@ -550,7 +603,11 @@ class _Rsd:
                 rows[a][o] = rows[a].get(o, 0) + x
 
         for pos, i in enumerate(order, 1):
-            amounts, sup2, nodes2, forms = self.choose(type_of[i], supply, nodes, key=pos)
+            events: list[dict] | None = None
+            if log is not None:
+                events = []
+                log.append(events)
+            amounts, sup2, nodes2, forms = self.choose(type_of[i], supply, nodes, pos, events)
             promised[i] = list(amounts)
             who = owners + [[i]] * (len(forms) - len(nodes))
             new_owners: list[list[int]] = [[-1] * len(mem) for _, mem in nodes2]
@@ -561,7 +618,11 @@ class _Rsd:
                     else:
                         new_owners[form[1]][form[2]] = a
             supply, nodes, owners = sup2, nodes2, new_owners
-        for agents, vecs in zip(owners, self.final(supply, nodes)):
+        last: list[dict] | None = None
+        if log is not None:
+            last = []
+            log.append(last)
+        for agents, vecs in zip(owners, self.final(supply, nodes, last)):
             for a, vec in zip(agents, vecs):
                 give(a, vec)
         return promised, rows
