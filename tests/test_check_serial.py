@@ -1,5 +1,9 @@
 """Certificates of serial dictatorship with ties (exactassign/certificates/check_serial.py).
 
+``rsd.outcome``: the memoised table verifies on random weak-preference economies, every number
+of outcome and witness except slack flows changed by 1/7 is rejected, a Monte-Carlo estimate is
+refused for certification, and a table beyond the stated size is refused with exit code 3.
+
 ``sd.outcome``: producer certificates of random weak-preference economies (unacceptable
 objects, multi-unit and fractional supplies, random orders) verify, and every number of their
 outcome and witness except the slack flows (free hints: any flow above every amount proves the
@@ -24,7 +28,8 @@ from exactassign import REGISTRY, Economy, run
 from exactassign.certificates import check
 from exactassign.certificates.build import certify_result
 from exactassign.cli import main
-from exactassign.errors import ParameterError
+from exactassign.certificates.build_serial import RSD_CERT_MAX_STATES
+from exactassign.errors import LimitExceeded, ParameterError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = ROOT / "exactassign" / "certificates" / "check.py"
@@ -139,6 +144,41 @@ def test_monte_carlo_rsd_is_not_certified():
         certify_result(e, REGISTRY["rsd"].run(e, {"samples": "5", "seed": "1"}))
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(economies(max_agents=4, max_objects=3, ties=True))
+def test_rsd_certificates_verify_and_mutations_are_rejected(e):
+    doc = as_json(certify_result(e, run("rsd", e)))
+    assert verdict(doc) == "valid", check.check_certificate(doc).violations
+    for path, mutated in numeric_mutations(doc):
+        if not free(path):
+            assert verdict(mutated) != "valid", path
+
+
+def test_rsd_certificate_of_the_old_counterexample_and_its_table():
+    """The 4-agent tie instance of the old bug: 9 states; the root's type values are the
+    matrix times the type sizes; the old (flow after averaging) matrix is rejected."""
+    e = Economy.create(["1", "2", "3", "4"], ["a", "b", "c"], preferences={
+        "1": ["a"], "2": ["a"], "3": [["a", "c"]], "4": [["a", "c"]]})
+    doc = as_json(certify_result(e, run("rsd", e)))
+    states = doc["witness"]["states"]
+    assert verdict(doc) == "valid" and len(states) == 9
+    assert states[0]["value"]["types"] == [{"a": "5/6"}, {"a": "1/6", "c": "1"}]
+    assert all(("final" in s) == (sum(s["counts"]) == 0) for s in states)
+    doc["outcome"]["allocation"]["1"] = {"a": "1/2"}
+    assert "rsd.outcome.mismatch" in codes(doc)
+
+
+def test_rsd_certificate_size_limit(monkeypatch, tmp_path):
+    import exactassign.certificates.build_serial as bs
+    assert RSD_CERT_MAX_STATES == 2000
+    e = Economy.create(["1", "2", "3", "4"], list("abcd"), preferences={
+        "1": list("abcd"), "2": list("abcd"), "3": list("badc"), "4": list("badc")})
+    assert len(certify_result(e, run("rsd", e))["witness"]["states"]) == 11
+    monkeypatch.setattr(bs, "RSD_CERT_MAX_STATES", 10)
+    with pytest.raises(LimitExceeded, match="more than 10"):
+        certify_result(e, run("rsd", e))
+
+
 def test_cli_certify_sd_and_script_check(tmp_path):
     econ = tmp_path / "e.json"
     econ.write_text(json.dumps({"format": "exactassign.economy", "version": 1,
@@ -152,4 +192,11 @@ def test_cli_certify_sd_and_script_check(tmp_path):
     r = subprocess.run([sys.executable, "-I", str(CHECK), str(cert)], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert run("sd", Economy.create(["1"], ["a"], preferences={"1": ["a"]})).mechanism == "sd"
+    cert2 = tmp_path / "r.json"
+    assert main(["certify", "rsd", str(econ), "-o", str(cert2)]) == 0
+    assert json.loads(cert2.read_text())["claim"] == "rsd.outcome"
+    r = subprocess.run([sys.executable, "-I", str(CHECK), str(cert2)], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert main(["certify", "rsd", str(econ), "--param", "samples=3", "-o",
+                 str(tmp_path / "x.json")]) == 2

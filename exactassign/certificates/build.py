@@ -96,12 +96,18 @@ def _sd_witness(economy: Any, result: Any) -> dict:
     return sd_witness(economy, result)
 
 
+def _rsd_witness(economy: Any, result: Any) -> dict:
+    from .build_serial import rsd_witness
+    return rsd_witness(economy, result)
+
+
 CERTIFIABLE_MECHANISMS = {"ps": ("ps.outcome", _ps_witness),
                           "eps": ("eps.outcome", _eps_witness),
                           "egalitarian": ("egalitarian", _egalitarian_witness),
                           "btm": ("btm.outcome", _btm_witness),
                           "ps-ext": ("btm.outcome", _psext_witness),
-                          "sd": ("sd.outcome", _sd_witness)}
+                          "sd": ("sd.outcome", _sd_witness),
+                          "rsd": ("rsd.outcome", _rsd_witness)}
 """mechanism -> (outcome claim, witness builder ``(economy, result) -> witness``)."""
 
 

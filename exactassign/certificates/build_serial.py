@@ -1,5 +1,14 @@
 """Witnesses of ``sd.outcome`` and ``rsd.outcome`` (FORMAT.md, "Serial dictatorship").
 
+``rsd.outcome``: the table of the memoised enumeration of
+:mod:`exactassign.mechanisms.serial` -- every state (agents of each type still to choose,
+remaining supply, open promise nodes with their members), its value (the expected final
+amounts of every open member and the expected total allocation of each type's remaining
+agents) and, per type that can choose next, that agent's move in the same format as an
+``sd.outcome`` step plus the successor state.  The checker verifies every state locally (value
+= the average over the next dictator's type of her step plus the successor's value; terminal
+states realised by rule G); that is verification of the table, not a search.
+
 ``sd.outcome``: the order; per agent her promised tier amounts, each below what she still
 needs with the set of earlier promises that blocks more (a Hall deficiency set); the tight
 blocks realised by rule G with the cut of every pair that stays below its bounds and a slack
@@ -19,12 +28,16 @@ from typing import Any
 
 from flint import fmpq
 
-from ..errors import ParameterError
+from ..errors import LimitExceeded, ParameterError
 from ..flows import FlowNet
 from ..mechanisms.serial import _bits, _Rsd, _types
-from ..numbers import ONE, canonical
+from ..numbers import ONE, ZERO, canonical
 
-__all__ = ["sd_witness"]
+__all__ = ["sd_witness", "rsd_witness", "RSD_CERT_MAX_STATES"]
+
+RSD_CERT_MAX_STATES = 2000
+"""``rsd.outcome`` lists every state of the memoised enumeration with its moves and values;
+beyond this many states certification is refused (:class:`LimitExceeded`, exit code 3)."""
 
 
 def _promises(economy: Any, seq: list[int]) -> list[list[dict]]:
@@ -102,3 +115,124 @@ def refuse_sampled(result: Any) -> None:
     if not result.exact:
         raise ParameterError("rsd: a Monte-Carlo estimate (--param samples=K) is not the rsd "
                              "matrix and cannot be certified as rsd.outcome; run the exact rsd")
+
+
+def _labels(economy: Any, mask: int) -> list[str]:
+    return [economy.objects[o] for o in _bits(mask)]
+
+
+def _move_json(economy: Any, unit: fmpq, events: list[dict]) -> dict:
+    """One agent's step in a memoised state: promises with blocking sets, blocks, slack."""
+    def amounts(vec: dict) -> dict:
+        return {economy.objects[o]: canonical(fmpq(x) / unit) for o, x in sorted(vec.items())
+                if x}
+
+    promised = []
+    for ev in events:
+        if "promise" in ev:
+            entry: dict = {"tier": ev["promise"], "amount": canonical(fmpq(ev["amount"]) / unit)}
+            if "nodes" in ev:
+                entry["blocking"] = {"nodes": ev["nodes"], "own": ev["own"]}
+            promised.append(entry)
+    blocks = [{"nodes": [_labels(economy, m) for m in ev["block"]],
+               "amounts": [amounts(v) for v in ev["amounts"]],
+               "cuts": [{economy.objects[o]: c for o, c in sorted(cs.items())}
+                        for cs in ev["cuts"]],
+               "slack": [amounts(v) for v in ev["slack"]]} for ev in events if "block" in ev]
+    return {"promised": promised, "blocks": blocks,
+            "slack": [amounts(v) for v in events[-1]["slack"]]}
+
+
+def rsd_witness(economy: Any, result: Any) -> dict:
+    """The ``rsd.outcome`` witness of an exact rsd result (see the module docstring)."""
+    refuse_sampled(result)
+    type_of, type_tiers, counts = _types(economy)
+    dp = _Rsd(economy.supply, type_tiers)
+    unit = fmpq(dp.unit)
+    root = (tuple(counts), dp.supply0, ())
+    ids, states, moves = {root: 0}, [root], {}
+    k = 0
+    while k < len(states):                  # breadth first: layer by layer
+        st = states[k]
+        k += 1
+        cnt, supply, nodes = st
+        out = []
+        for typ, c in enumerate(cnt):
+            if not c:
+                continue
+            events: list[dict] = []
+            _, sup2, nodes2, forms = dp.choose(typ, supply, nodes, 0, events)
+            nxt = (cnt[:typ] + (c - 1,) + cnt[typ + 1:], sup2, nodes2)
+            if nxt not in ids:
+                if len(states) >= RSD_CERT_MAX_STATES:
+                    raise LimitExceeded(
+                        f"rsd.outcome: the certificate lists every state of the memoised "
+                        f"enumeration; this economy has more than {RSD_CERT_MAX_STATES} "
+                        f"(certify a property of the allocation instead)")
+                ids[nxt] = len(states)
+                states.append(nxt)
+            out.append((typ, events, forms, nxt))
+        moves[st] = out
+    values: dict = {}
+    finals: dict = {}
+
+    def add(acc: dict, vec: Any, w: fmpq) -> None:
+        for o, x in vec.items():
+            acc[o] = acc.get(o, ZERO) + w * x
+
+    for st in reversed(states):
+        cnt, supply, nodes = st
+        if not sum(cnt):
+            log: list[dict] = []
+            vecs = dp.final(supply, nodes, log)
+            finals[st] = log[0]
+            values[st] = ([[dict(v) for v in node] for node in vecs], [{} for _ in counts])
+            continue
+        mem: list[list[dict]] = [[{} for _ in m] for _, m in nodes]
+        typ_vals: list[dict] = [{} for _ in counts]
+        for typ, _, forms, nxt in moves[st]:
+            p = fmpq(cnt[typ], sum(cnt))
+            nm, nt = values[nxt]
+
+            def got(form: Any) -> Any:
+                return form[1] if form[0] == "fixed" else nm[form[1]][form[2]]
+
+            for j, mf in enumerate(forms[:len(nodes)]):
+                for r, form in enumerate(mf):
+                    add(mem[j][r], got(form), p)
+            for kt in range(len(counts)):
+                add(typ_vals[kt], nt[kt], p)
+            for (form,) in forms[len(nodes):]:
+                add(typ_vals[typ], got(form), p)
+        values[st] = (mem, typ_vals)
+    rows = values[root][1]
+    assert [{economy.objects[o]: x / unit / counts[type_of[i]] for o, x in rows[type_of[i]].items()
+             if x} for i in range(economy.n)] == \
+        [{o: x for o, x in result.allocation.row_map(a).items() if x} for a in economy.agents]
+
+    def vec_json(vec: dict) -> dict:
+        return {economy.objects[o]: canonical(fmpq(x) / unit) for o, x in sorted(vec.items())
+                if x}
+
+    out_states = []
+    for st in states:
+        cnt, supply, nodes = st
+        mem, typ_vals = values[st]
+        d: dict = {"counts": list(cnt),
+                   "supply": {economy.objects[o]: canonical(fmpq(x) / unit)
+                              for o, x in enumerate(supply) if x},
+                   "nodes": [{"objects": _labels(economy, mask),
+                              "members": [[t, canonical(fmpq(a) / unit)] for t, a, _ in mm]}
+                             for mask, mm in nodes],
+                   "value": {"members": [[vec_json(v) for v in node] for node in mem],
+                             "types": [vec_json(v) for v in typ_vals]}}
+        if sum(cnt):
+            d["moves"] = [{"type": typ, **_move_json(economy, unit, events), "next": ids[nxt]}
+                          for typ, events, _, nxt in moves[st]]
+        else:
+            fin = finals[st]
+            d["final"] = {"amounts": [vec_json(v) for v in fin["amounts"]],
+                          "cuts": [{economy.objects[o]: c for o, c in sorted(cs.items())}
+                                   for cs in fin["cuts"]]}
+        out_states.append(d)
+    return {"states": out_states}

@@ -234,12 +234,26 @@ def types(inst: Any) -> dict:
     return {a: kinds.setdefault(tuple(inst.tiers[a]), len(kinds)) for a in inst.agents}
 
 
+def _amount(c: Any, h: Any, e: dict, ep: str, need: Fraction) -> Fraction:
+    """A promise's amount, in [0, what she still needs]."""
+    y = h.num(h.get(e, "amount", ep), h.at(ep, "amount"))
+    if y < 0 or y > need:
+        c.bad("sd.promise.range", h.at(ep, "amount"), f"{y} not in [0, {need}]")
+        raise _Stop
+    return y
+
+
+def _not_house(c: Any, name: str) -> bool:
+    if c.inst.fee:
+        c.bad(f"{name}.model", "instance.endowments", f"{name} is defined in the "
+              f"house-allocation model (no endowments)")
+    return c.inst.fee
+
+
 def claim_sd(c: Any, w: dict) -> None:
     """sd.outcome: replay promises and realisation (FORMAT.md, "sd.outcome")."""
     h, inst = _host(c), c.inst
-    if inst.fee:
-        c.bad("sd.model", "instance.endowments", "sd is defined in the house-allocation model "
-                                                 "(no endowments)")
+    if _not_house(c, "sd"):
         return
     op = "witness.order"
     order = [h.label(a, inst.aidx, h.at(op, k), "agent")
@@ -299,10 +313,7 @@ def _promises(c: Any, r: _Replay, a: str, st: dict, p: str, made: dict, qkey: tu
             c.bad("sd.promise.tier", h.at(ep, "tier"), f"her tier {t + 1} is "
                                                        f"{h.show_set(tiers[t])}")
             raise _Stop
-        y = h.num(h.get(e, "amount", ep), h.at(ep, "amount"))
-        if y < 0 or y > need:
-            c.bad("sd.promise.range", h.at(ep, "amount"), f"{y} not in [0, {need}]")
-            raise _Stop
+        y = _amount(c, h, e, ep, need)
         if y < need:
             bp = h.at(ep, "blocking")
             span, earlier = set(tiers[t]), []
@@ -328,4 +339,235 @@ def _promises(c: Any, r: _Replay, a: str, st: dict, p: str, made: dict, qkey: tu
         raise _Stop
 
 
-CLAIMS: dict = {"sd.outcome": claim_sd}
+# ----------------------------------------------------------------------------- rsd.outcome
+def _int(h: Any, x: Any, path: str) -> int:
+    q = h.num(x, path)
+    if q.denominator != 1 or q < 0:
+        raise h.Malformed(path, f"expected a non-negative integer, got {x!r:.60}")
+    return int(q)
+
+
+def _vec(h: Any, inst: Any, x: Any, path: str) -> dict:
+    """object -> exact number, non-zero entries only."""
+    out = {}
+    for o, v in h.typed(x, dict, path).items():
+        q = h.num(v, h.at(path, h.label(o, inst.oidx, h.at(path, o), "object")))
+        if q:
+            out[o] = q
+    return out
+
+
+def _state(h: Any, inst: Any, d: Any, path: str, ntypes: int) -> dict:
+    """A parsed state of the rsd table."""
+    h.typed(d, dict, path)
+    counts = [_int(h, x, h.at(h.at(path, "counts"), k))
+              for k, x in enumerate(h.get(d, "counts", path, list))]
+    if len(counts) != ntypes:
+        raise h.Malformed(h.at(path, "counts"), f"one count per preference type ({ntypes})")
+    supply = _vec(h, inst, h.get(d, "supply", path, dict), h.at(path, "supply"))
+    nodes = []
+    np_ = h.at(path, "nodes")
+    for j, nd in enumerate(h.get(d, "nodes", path, list)):
+        jp = h.at(np_, j)
+        h.typed(nd, dict, jp)
+        objs = frozenset(h.label(o, inst.oidx, h.at(h.at(jp, "objects"), k), "object")
+                         for k, o in enumerate(h.get(nd, "objects", jp, list)))
+        members = []
+        for r, m in enumerate(h.get(nd, "members", jp, list)):
+            mp = h.at(h.at(jp, "members"), r)
+            if not isinstance(m, list) or len(m) != 2:
+                raise h.Malformed(mp, "a member is [type, amount]")
+            members.append((_int(h, m[0], h.at(mp, 0)), h.num(m[1], h.at(mp, 1))))
+        nodes.append((objs, members))
+    vp = h.at(path, "value")
+    value = h.get(d, "value", path, dict)
+    mem = [[_vec(h, inst, v, h.at(h.at(h.at(vp, "members"), j), r)) for r, v in
+            enumerate(h.typed(node, list, h.at(h.at(vp, "members"), j)))]
+           for j, node in enumerate(h.get(value, "members", vp, list))]
+    typ = [_vec(h, inst, v, h.at(h.at(vp, "types"), k))
+           for k, v in enumerate(h.get(value, "types", vp, list))]
+    if [len(m) for m in mem] != [len(nd[1]) for nd in nodes] or len(typ) != ntypes:
+        raise h.Malformed(vp, "one value per member of every node and per type")
+    return {"counts": counts, "supply": supply, "nodes": nodes, "members": mem, "types": typ}
+
+
+def _add(acc: dict, vec: dict, w: Fraction) -> None:
+    for o, x in vec.items():
+        acc[o] = acc.get(o, ZERO) + w * x
+
+
+def _same(a: dict, b: dict) -> bool:
+    return {o: x for o, x in a.items() if x} == {o: x for o, x in b.items() if x}
+
+
+def claim_rsd(c: Any, w: dict) -> None:
+    """rsd.outcome: local consistency of the memoised table (FORMAT.md, "rsd.outcome")."""
+    h, inst = _host(c), c.inst
+    if _not_house(c, "rsd"):
+        return
+    kind = types(inst)
+    reps: dict = {}
+    for a in inst.agents:
+        reps.setdefault(kind[a], a)
+    total = [sum(1 for a in inst.agents if kind[a] == t) for t in range(len(reps))]
+    sp = "witness.states"
+    raw = h.get(w, "states", "witness", list)
+    states = [_state(h, inst, d, h.at(sp, i), len(reps)) for i, d in enumerate(raw)]
+    if not states or states[0]["counts"] != total or states[0]["nodes"] or \
+            not _same(states[0]["supply"], inst.supply):
+        c.bad("rsd.root", h.at(sp, 0), "the first state must be the start: every agent to "
+                                       "choose, the whole supply, no open promise")
+        return
+    for i, (d, st) in enumerate(zip(raw, states)):
+        try:
+            _check_state(c, h, inst, reps, d, st, states, h.at(sp, i))
+        except _Stop:
+            pass
+    root = states[0]
+    for a in inst.agents:
+        t = kind[a]
+        for o in inst.objects:
+            mine = root["types"][t].get(o, ZERO) / total[t]
+            if mine != c.alloc[a].get(o, ZERO):
+                c.bad("rsd.outcome.mismatch", h.at(h.at("outcome.allocation", a), o),
+                      f"the table gives agent {a} {mine} of {o} (her type's value / "
+                      f"{total[t]}), the outcome {c.alloc[a].get(o, ZERO)}")
+
+
+def _replay(c: Any, st: dict) -> _Replay:
+    """A replay holding the state's open members, owner ("old", j, r)."""
+    r = _Replay(c, {o: st["supply"].get(o, ZERO) for o in c.inst.objects})
+    for j, (objs, members) in enumerate(st["nodes"]):
+        for k, (t, amt) in enumerate(members):
+            r.open.append([("old", j, k), None, objs, amt, (t, amt, (j, k))])
+    return r
+
+
+def _check_state(c: Any, h: Any, inst: Any, reps: dict, d: dict, st: dict, states: list,
+                 path: str) -> None:
+    counts = st["counts"]
+    left = sum(counts)
+    if not left:                             # terminal: rule G on the open nodes
+        r = _replay(c, st)
+        groups = r.groups(path)
+        if [g[0] for g in groups] != [nd[0] for nd in st["nodes"]]:
+            c.bad("rsd.state.nodes", h.at(path, "nodes"), "the nodes are not the open groups "
+                                                          "in mask order")
+            return
+        r.greedy(groups, h.get(d, "final", path, dict), h.at(path, "final"))
+        for j, (_, members) in enumerate(st["nodes"]):
+            for k in range(len(members)):
+                if not _same(r.got.get(("old", j, k), {}), st["members"][j][k]):
+                    c.bad("rsd.value.mismatch", h.at(h.at(path, "value"), "members"),
+                          f"member {k} of node {j}: the final realisation gives "
+                          f"{r.got.get(('old', j, k), {})}")
+        if any(st["types"]):
+            c.bad("rsd.value.mismatch", h.at(h.at(path, "value"), "types"), "no agent is left")
+        return
+    mp = h.at(path, "moves")
+    moves = h.get(d, "moves", path, list)
+    for k, m in enumerate(moves):
+        h.typed(m, dict, h.at(mp, k))
+    given = [_int(h, h.get(m, "type", h.at(mp, k)), h.at(h.at(mp, k), "type"))
+             for k, m in enumerate(moves)]
+    need_types = [t for t, n in enumerate(counts) if n]
+    if given != need_types:
+        c.bad("rsd.moves", mp, f"one move per type with agents left, in type order: "
+                               f"{need_types}")
+        return
+    mem = [[{} for _ in members] for _, members in st["nodes"]]
+    typ: list = [{} for _ in counts]
+    for k, (t, m) in enumerate(zip(given, moves)):
+        p = h.at(mp, k)
+        weight = Fraction(counts[t], left)
+        nid = _int(h, h.get(m, "next", p), h.at(p, "next"))
+        if nid >= len(states):
+            raise h.Malformed(h.at(p, "next"), f"no state {nid}")
+        nxt = states[nid]
+        r = _replay(c, st)
+        mine = _rsd_promises(c, h, inst, r, st, reps[t], t, m, p)
+        r.settle(m, p)
+        groups = r.groups(p)
+        want = list(counts)
+        want[t] -= 1
+        shape = [(g[0], [(pr[4][0], pr[3]) for pr in sorted(g[2], key=lambda x: x[4])])
+                 for g in groups]
+        if nxt["counts"] != want or shape != nxt["nodes"] or not _same(r.remaining,
+                                                                       nxt["supply"]):
+            c.bad("rsd.next.mismatch", h.at(p, "next"), f"state {nid} is not the state this "
+                  f"move leads to (counts, remaining supply or open nodes differ)")
+            raise _Stop
+        where = {pr[0]: (g, q) for g, grp in enumerate(groups)
+                 for q, pr in enumerate(sorted(grp[2], key=lambda x: x[4]))}
+
+        def result(owner: Any) -> dict:
+            if owner in where:
+                g, q = where[owner]
+                return nxt["members"][g][q]
+            return r.got.get(owner, {})
+
+        for j, (_, members) in enumerate(st["nodes"]):
+            for q in range(len(members)):
+                _add(mem[j][q], result(("old", j, q)), weight)
+        for kt in range(len(counts)):
+            _add(typ[kt], nxt["types"][kt], weight)
+        for owner in mine:
+            _add(typ[t], result(owner), weight)
+    vp = h.at(path, "value")
+    for j, row in enumerate(mem):
+        for q, vec in enumerate(row):
+            if not _same(vec, st["members"][j][q]):
+                c.bad("rsd.value.mismatch", h.at(h.at(h.at(vp, "members"), j), q),
+                      f"the average over the moves is {vec}")
+    for kt, vec in enumerate(typ):
+        if not _same(vec, st["types"][kt]):
+            c.bad("rsd.value.mismatch", h.at(h.at(vp, "types"), kt), f"the average over the "
+                                                                     f"moves is {vec}")
+
+
+def _rsd_promises(c: Any, h: Any, inst: Any, r: _Replay, st: dict, agent: str, t: int,
+                  m: dict, p: str) -> list:
+    """The mover's promises in a state: tier by tier, each at most what the open nodes leave
+    (blocking: node indices and her own earlier tiers).  Returns the new promises' owners."""
+    tiers, need, own, owners = inst.tiers[agent], ONE, {}, []
+    pp = h.at(p, "promised")
+    entries = h.get(m, "promised", p, list)
+    for k, e in enumerate(entries):
+        ep = h.at(pp, k)
+        h.typed(e, dict, ep)
+        if k >= len(tiers) or not need or _int(h, h.get(e, "tier", ep), h.at(ep, "tier")) != k:
+            c.bad("rsd.promise.extra", ep, "promises are her tiers 0, 1, ... until she holds "
+                                           "one unit")
+            raise _Stop
+        y = _amount(c, h, e, ep, need)
+        if y < need:
+            bp = h.at(ep, "blocking")
+            b = h.get(e, "blocking", ep, dict)
+            nodes = {_int(h, x, h.at(h.at(bp, "nodes"), i))
+                     for i, x in enumerate(h.get(b, "nodes", bp, list))}
+            mine = {_int(h, x, h.at(h.at(bp, "own"), i))
+                    for i, x in enumerate(h.get(b, "own", bp, list))}
+            if any(j >= len(st["nodes"]) for j in nodes) or any(x not in own for x in mine):
+                c.bad("sd.promise.blocking", bp, "not open nodes of the state and her own "
+                                                 "earlier promised tiers")
+                raise _Stop
+            span = set(tiers[k]).union(*(st["nodes"][j][0] for j in nodes),
+                                       *(tiers[x] for x in mine))
+            bound = h.fsum(st["supply"].get(o, ZERO) for o in span) - h.fsum(
+                [x for j in nodes for _, x in st["nodes"][j][1]] + [own[x] for x in mine])
+            if bound != y:
+                c.bad("sd.promise.not-maximal", bp, f"the blocking set bounds tier {k + 1} by "
+                                                    f"{bound}, not by {y}")
+        if y:
+            handle = (len(st["nodes"]) + len(owners), 0)
+            owners.append(("new", k))
+            own[k] = y
+            r.open.append([("new", k), k, tiers[k], y, (t, y, handle)])
+        need -= y
+    if need and len(entries) < len(tiers):
+        c.bad("sd.promise.missing", pp, f"the agent still needs {need} and has tiers left")
+        raise _Stop
+    return owners
+
+
+CLAIMS: dict = {"sd.outcome": claim_sd, "rsd.outcome": claim_rsd}

@@ -458,7 +458,9 @@ class _Rsd:
         """An agent of type ``typ`` (tie-break key ``key``) at state (supply, nodes): the
         amount promised on each of her tiers, the next supply and open nodes, and the
         :data:`Form` of every member of the old nodes and then of each new promise (in tier
-        order).  ``log``: see :func:`normalise` (not cached)."""
+        order).  ``log`` (not cached): per visited tier ``{"promise": t, "amount": x}`` with,
+        when x is below what she still needs, the open nodes and her own earlier tiers that
+        block more (``nodes``, ``own``); then the events of :func:`normalise`."""
         ck = (typ, key, supply, nodes)
         hit = self.cache.get(ck) if log is None else None
         if hit is not None:
@@ -471,6 +473,9 @@ class _Rsd:
             sup = list(supply)
             for t, mask in enumerate(tiers):
                 room = sum(sup[o] for o in _bits(mask))
+                if log is not None:             # earlier tiers are used up: S is empty
+                    log.append({"promise": t, "amount": min(need, room), "nodes": [],
+                                "own": []} if room < need else {"promise": t, "amount": need})
                 if not room:
                     continue
                 take = need if need <= room else room
@@ -490,6 +495,13 @@ class _Rsd:
                 net.add_node(node, _bits(mask), fmpq(need))
                 net.augment()
                 got = _as_int(net.out[node])
+                if log is not None:
+                    entry: dict = {"promise": t, "amount": got}
+                    if got < need:              # a deficiency set: the nodes stuck with it
+                        stuck = net.cannot_reach_sink()[0] - {node}
+                        entry["nodes"] = sorted(k for k in stuck if type(k) is int)
+                        entry["own"] = sorted(k[1] for k in stuck if type(k) is tuple)
+                    log.append(entry)
                 if not got:
                     net.remove_node(node)
                     continue
