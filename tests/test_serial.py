@@ -1,10 +1,13 @@
 """Serial dictatorship with ties (sd) and random serial dictatorship (rsd).
 
-The Bogomolnaia-Moulin (2001) four-agent RSD matrix; rsd = the average over all n! orders of an
-independent serial dictatorship (pure Python for strict preferences, networkx max-flow values
-for ties: the promise rule, lexicographic tier amounts); sd is sd-efficient and never lets a
-choice among ties hurt a later agent; the stated size limit (exit code 3); the labelled
-Monte-Carlo estimate with its recorded seed."""
+The Bogomolnaia-Moulin (2001) four-agent RSD matrix; rsd = the average over all n! orders of
+sd's canonical per-order realisation, recomputed independently (Fractions, Hall's condition over
+sets of promises, no flows; networkx max-flow values for the tier amounts), with ties,
+unacceptable objects and multi-unit supplies; sd is that realisation, integral with unit
+supplies, sd-efficient, and never lets a choice among ties hurt a later agent; rsd and sd are
+strategy-proof with ties (the search engine's counterexample to the old rsd is gone; exhaustive
+misreports on random small economies and on every 4-agent dichotomous profile); the stated size
+limit (exit code 3); the labelled Monte-Carlo estimate with its recorded seed."""
 from __future__ import annotations
 
 import itertools
@@ -489,3 +492,20 @@ def test_rsd_transition_guard(monkeypatch):
     monkeypatch.setattr(serial, "RSD_EXACT_MAX_TRANSITIONS", 10)
     with pytest.raises(LimitExceeded, match="exceeded 10 state transitions"):
         random_serial_dictatorship(_distinct_agents(6))
+
+
+def test_rsd_strategy_proof_on_every_small_dichotomous_profile():
+    """Exhaustive over a family that contains the old bug: four agents, three objects, every
+    profile of true orders with one acceptable set (rsd is anonymous, so multisets of orders
+    cover all profiles: 330), every misreport (all 26 weak orders over subsets) of every agent.
+    The old rsd (one flow after averaging) was manipulable on 6 of these profiles."""
+    space = order_space(("a", "b", "c"), "weak", complete=False)
+    truth = [[sorted(t) for t in o]
+             for o in order_space(("a", "b", "c"), "dichotomous", complete=False)]
+    checked = 0
+    for profile in itertools.combinations_with_replacement(truth, 4):
+        e = Economy.create(["1", "2", "3", "4"], ["a", "b", "c"],
+                           preferences=dict(zip(["1", "2", "3", "4"], profile)))
+        assert find_manipulation("rsd", e, orders=space) is None, profile
+        checked += 1
+    assert checked == 330
