@@ -86,6 +86,10 @@ sd allocations (same realisation) of K uniformly random orders drawn by Python's
 ``random.Random(S)`` (``exact`` is False in the result; the seed is recorded in the parameters
 and ``info``, drawn at random if not given).
 
+Certificates: ``sd.outcome`` (the promises with Hall blocking sets and the replay of the
+realisation) and ``rsd.outcome`` (the memoised table, checked state by state), FORMAT.md
+"Serial dictatorship".
+
 >>> from exactassign.economy import Economy
 >>> e = Economy.create(["1", "2", "3", "4"], ["a", "b", "c", "d"], preferences={
 ...     "1": ["a", "b", "c", "d"], "2": ["a", "b", "c", "d"],
