@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/bench_house.py [--quick] [--json OUT.json]
 
 Goals (issue 5): ``eps`` with ties at n = 200 agents, m = 100 objects in <= 10 s; ``rsd`` exact
-at n = 9 in <= 10 s, and how it grows with n.  Also measured: the same extended-PS phases with
+at n = 9 in <= 10 s, and how it grows with n (three families: strict, ties with unit supplies,
+ties with half-unit supplies and m = 2n; the same-run baseline is the plain average of ``sd``
+over all n! orders, checked equal, up to n = 7).  Also measured: the same extended-PS phases with
 networkx's preflow-push max flow on exact ``fmpq`` capacities, rebuilt from scratch at every
 Newton step (the alternative the issue asked to measure), checked to give the same amount on
 every tier.  Instances are generated from fixed seeds: every agent ranks every object, a tie
@@ -17,6 +19,7 @@ import json
 import random
 import sys
 import time
+from itertools import permutations
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,7 +29,8 @@ import networkx as nx  # noqa: E402
 from exactassign import Economy  # noqa: E402
 from exactassign.mechanisms.egalitarian import egalitarian_solution  # noqa: E402
 from exactassign.mechanisms.eps import extended_probabilistic_serial  # noqa: E402
-from exactassign.mechanisms.serial import random_serial_dictatorship  # noqa: E402
+from exactassign.mechanisms.serial import (random_serial_dictatorship,  # noqa: E402
+                                           serial_dictatorship)
 from exactassign.numbers import ONE, ZERO  # noqa: E402
 
 
@@ -161,6 +165,17 @@ def tier_masses(e: Economy, alloc) -> list[tuple]:
             for i, order in enumerate(e.preferences)]
 
 
+def average_over_orders(e: Economy) -> list[list]:
+    orders = list(permutations(e.agents))
+    total = [[ZERO] * e.m for _ in range(e.n)]
+    for order in orders:
+        rows = serial_dictatorship(e, order).allocation.rows
+        for i in range(e.n):
+            for o in range(e.m):
+                total[i][o] += rows[i][o]
+    return [[x / len(orders) for x in row] for row in total]
+
+
 # =========================================================================== main
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -222,6 +237,20 @@ def main(argv=None) -> int:
             results["rsd"].append({"family": name, "n": n, "seconds": round(dt, 3),
                                    "states": int(r.info["states"]),
                                    "transitions": int(r.info["transitions"])})
+    say("== rsd baseline: average of sd over all n! orders (same instances), checked equal")
+    results["rsd_orders"] = []
+    for n in range(5, 7 if args.quick else 8):
+        e = families["ties 0.3, m=2n, supply 1/2"](n, 1000 + n)
+        r, t1 = timed(random_serial_dictatorship, e)
+        avg, t2 = timed(average_over_orders, e)
+        same = [list(row) for row in r.allocation.rows] == avg
+        say(f"n={n}: memoised {t1:6.2f} s, all {len(list(permutations(range(n))))} orders "
+            f"{t2:6.2f} s; equal: {same}")
+        results["rsd_orders"].append({"n": n, "memoised": round(t1, 3), "orders": round(t2, 3),
+                                      "same": same})
+        if not same:
+            say("MISMATCH between memoised rsd and the average over all orders")
+            return 1
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         say(f"wrote {args.json}")

@@ -84,6 +84,13 @@ EXPECTED_CODES = {
     "ps.outcome_missing_last_phase": {"ps.end.active", "ps.outcome.mismatch"},
     "ps.outcome_ties_without_tiebreak": {"ps.tiebreak.incomplete"},
     "ps.outcome_short_supply_stopped_missing": {"ps.phase.stopped"},
+    "rsd.outcome_split_after_averaging": {"rsd.outcome.mismatch"},
+    "rsd.outcome_wrong_successor": {"rsd.next.mismatch"},
+    "rsd.outcome_member_value": {"rsd.value.mismatch"},
+    "sd.outcome_queue_split_swapped": {"sd.outcome.mismatch"},
+    "sd.outcome_promise_not_maximal": {"sd.promise.not-maximal"},
+    "sd.outcome_cut_too_weak": {"sd.g.not-maximal"},
+    "sd.outcome_slack_not_strict": {"sd.slack.not-strict"},
     "sd.efficient_bm2001_rsd": {"sd-efficient.potential.strict-edge"},
     "sd.efficient_bm2001_ps_bad_potential": {"sd-efficient.potential.strict-edge"},
     "sd.efficient_short_supply_unacceptable_holding": {"sd-efficient.potential.strict-edge"},
@@ -562,21 +569,27 @@ LABEL_KEYS = {"misreport", "mechanisms", "claim", "eating", "exhausted", "satiat
               "sources", "id", "kind", "root", "in_tree", "out_tree", "next", "source",
               # sp.decomposition / sp.not-outcome
               "partition", "remaining", "group", "coalition"}
+# sd.outcome / rsd.outcome: the order, tiers, node object lists, blocking sets (promise
+# references [agent, tier index]); only for those claims ("nodes" and "blocking" of
+# sp.not-outcome hold Farkas multipliers and reallocations)
+CLAIM_LABEL_KEYS = {c: {"order", "tier", "nodes", "blocking"}
+                    for c in ("sd.outcome", "rsd.outcome")}
 FREE_HINTS = {("witness", "potential"), ("witness", "outside")}   # sd.efficient potentials
 # formats.md's "approx" is informative, and an isolating interval may move as long as it isolates
-# the same root (hz.outcome; invalid fixtures and tests/test_check_hz.py cover bad intervals)
-FREE_KEYS = {"approx", "interval"}
+# the same root (hz.outcome; invalid fixtures and tests/test_check_hz.py cover bad intervals);
+# sd/rsd.outcome slack flows: any flow above every amount will do
+FREE_KEYS = {"approx", "interval", "slack"}
 
 
-def number_paths(node, path=()):
+def number_paths(node, path=(), labels=frozenset(LABEL_KEYS)):
     """Paths of the numbers in outcome and witness (labels and free hints excluded)."""
     if isinstance(node, dict):
         for k, v in node.items():
-            if not (path and path[0] == "witness" and k in LABEL_KEYS) and k not in FREE_KEYS:
-                yield from number_paths(v, path + (k,))
+            if not (path and path[0] == "witness" and k in labels) and k not in FREE_KEYS:
+                yield from number_paths(v, path + (k,), labels)
     elif isinstance(node, list):
         for k, v in enumerate(node):
-            yield from number_paths(v, path + (k,))
+            yield from number_paths(v, path + (k,), labels)
     elif isinstance(node, (int, str)) and not isinstance(node, bool):
         part = path[3:5] if path[:2] == ("witness", "claims") else path[:2]  # inside "all"
         if path[:2] not in FREE_HINTS and part not in FREE_HINTS:
@@ -596,7 +609,9 @@ def test_mutations_of_numbers_are_rejected():
     total, rejected, survivors = 0, 0, []
     for path in sorted(DATA.glob("valid/*.json")):
         doc = load(f"valid/{path.name}")
-        paths = [p for part in ("outcome", "witness") for p in number_paths(doc[part], (part,))]
+        labels = frozenset(LABEL_KEYS | CLAIM_LABEL_KEYS.get(doc["claim"], set()))
+        paths = [p for part in ("outcome", "witness")
+                 for p in number_paths(doc[part], (part,), labels)]
         for p in paths:
             total += 1
             if verdict_of(mutate(doc, p, Fraction(1, 7))) != "valid":

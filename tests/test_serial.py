@@ -1,10 +1,13 @@
 """Serial dictatorship with ties (sd) and random serial dictatorship (rsd).
 
-The Bogomolnaia-Moulin (2001) four-agent RSD matrix; rsd = the average over all n! orders of an
-independent serial dictatorship (pure Python for strict preferences, networkx max-flow values
-for ties: the promise rule, lexicographic tier amounts); sd is sd-efficient and never lets a
-choice among ties hurt a later agent; the stated size limit (exit code 3); the labelled
-Monte-Carlo estimate with its recorded seed."""
+The Bogomolnaia-Moulin (2001) four-agent RSD matrix; rsd = the average over all n! orders of
+sd's canonical per-order realisation, recomputed independently (Fractions, Hall's condition over
+sets of promises, no flows; networkx max-flow values for the tier amounts), with ties,
+unacceptable objects and multi-unit supplies; sd is that realisation, integral with unit
+supplies, sd-efficient, and never lets a choice among ties hurt a later agent; rsd and sd are
+strategy-proof with ties (the search engine's counterexample to the old rsd is gone; exhaustive
+misreports on random small economies and on every 4-agent dichotomous profile); the stated size
+limit (exit code 3); the labelled Monte-Carlo estimate with its recorded seed."""
 from __future__ import annotations
 
 import itertools
@@ -25,6 +28,7 @@ from exactassign.mechanisms.serial import (RSD_EXACT_MAX_GROUPS, random_serial_d
 from exactassign.numbers import ZERO, to_fraction
 from exactassign.properties.efficiency import find_sd_improvement
 from exactassign.properties.fairness import find_ete_violation
+from exactassign.properties.strategy import find_manipulation, order_space
 
 BM = dict(agents=["1", "2", "3", "4"], objects=["a", "b", "c", "d"],
           preferences={"1": ["a", "b", "c", "d"], "2": ["a", "b", "c", "d"],
@@ -166,9 +170,146 @@ def test_rsd_is_the_average_of_sd_over_all_orders_strict(e):
             naive_sd_strict(e, order)
 
 
+# --- the canonical per-order realisation, independently: Fractions and Hall's condition over
+# every set of promises (no flows), every promise tracked on its own
+def _subsets(items):
+    return itertools.chain.from_iterable(itertools.combinations(items, r)
+                                         for r in range(1, len(items) + 1))
+
+
+def hall_max(supply, fixed, tier, need):
+    """The most a new promise on ``tier`` can get with every promise in ``fixed`` kept:
+    min over sets S of earlier promises of s(N(S) | tier) - amount(S) (S empty: s(tier))."""
+    best = min(need, sum((supply[o] for o in tier), Fraction(0)))
+    for S in _subsets(fixed):
+        objs = set(tier).union(*(p[0] for p in S))
+        best = min(best, sum(supply[o] for o in objs) - sum(p[1] for p in S))
+    return best
+
+
+def brute_greedy(supply, nodes):
+    """Rule G: (node, object) pairs in order, each the largest amount keeping the rest
+    realisable -- the pair's Hall bound over sets of the other nodes' remaining edges."""
+    sup, dem = dict(supply), [amt for _, amt in nodes]
+    edges = [sorted(objs) for objs, _ in nodes]
+    out = [dict() for _ in nodes]
+    for j in range(len(nodes)):
+        while edges[j]:
+            o = edges[j].pop(0)
+            x = min(dem[j], sup[o])
+            others = [k for k in range(len(nodes)) if k != j and dem[k]]
+            for S in _subsets(others):
+                objs = set().union(*(edges[k] for k in S))
+                if o in objs:
+                    x = min(x, sum(sup[p] for p in objs) - sum(dem[k] for k in S))
+            if x:
+                out[j][o] = x
+                dem[j] -= x
+                sup[o] -= x
+    return out
+
+
+def brute_sd(e: Economy, order) -> dict:
+    """sd in ``order`` with the canonical realisation of serial.py, written from its
+    definition: promises by Hall's condition; after each agent, open promises are grouped by
+    live objects, forced groups (one object, or exactly all of their objects) are realised
+    first (the group with the smallest object mask first), then the union of all tight sets of
+    groups by rule G; at the end the rest by rule G; a group's amounts go to its promises in
+    (preference type, amount, position in the order) order, each object in index order."""
+    oi = e.object_index
+    supply = {oi[o]: to_fraction(s) for o, s in zip(e.objects, e.supply)}
+    types: dict = {}
+    for p in e.preferences:
+        types.setdefault(p, len(types))
+    made, open_, rows = [], [], {a: {} for a in e.agents}
+
+    def mask(objs):
+        return sum(1 << o for o in objs)
+
+    def realise(group, vec):
+        left = dict(vec)
+        for p in sorted(group, key=lambda p: (p["type"], p["amt"], p["pos"])):
+            amt = p["amt"]
+            for o in sorted(left):
+                x = min(amt, left[o])
+                if x:
+                    rows[p["agent"]][e.objects[o]] = rows[p["agent"]].get(e.objects[o], 0) + x
+                    left[o] -= x
+                    amt -= x
+            assert not amt
+            open_.remove(p)
+        for o, x in vec.items():
+            supply[o] -= x
+
+    def groups():
+        g: dict = {}
+        for p in open_:
+            live = frozenset(o for o in p["objs"] if supply[o])
+            g.setdefault(live, []).append(p)
+        return sorted(g.items(), key=lambda kv: mask(kv[0]))
+
+    def settle(final):
+        while True:
+            gs = groups()
+            forced = [(objs, ps) for objs, ps in gs if len(objs) == 1 or sum(
+                p["amt"] for p in ps) == sum(supply[o] for o in objs)]
+            if forced:
+                objs, ps = forced[0]
+                amt = sum(p["amt"] for p in ps)
+                realise(ps, {o: (supply[o] if len(objs) > 1 else amt) for o in objs})
+                continue
+            tight = set()
+            for S in _subsets(range(len(gs))):
+                objs = set().union(*(gs[k][0] for k in S))
+                if sum(p["amt"] for k in S for p in gs[k][1]) == sum(supply[o] for o in objs):
+                    tight |= set(S)
+            block = [gs[k] for k in sorted(tight)] if tight else (gs if final else [])
+            if not block:
+                return
+            vecs = brute_greedy(supply, [(objs, sum(p["amt"] for p in ps))
+                                         for objs, ps in block])
+            for (_, ps), vec in zip(block, vecs):
+                realise(ps, vec)
+
+    for pos, a in enumerate(order, 1):
+        need = Fraction(1)
+        for tier in e.preference_of(a):
+            objs = [oi[o] for o in tier]
+            got = hall_max({oi[o]: to_fraction(s) for o, s in zip(e.objects, e.supply)},
+                           made, objs, need)
+            if got:
+                made.append((objs, got))
+                open_.append({"agent": a, "objs": objs, "amt": got, "pos": pos,
+                              "type": types[e.preference_of(a)]})
+                need -= got
+            if not need:
+                break
+        settle(final=False)
+    settle(final=True)
+    assert not open_
+    return {a: {o: x for o, x in r.items() if x} for a, r in rows.items()}
+
+
+def brute_rsd(e: Economy) -> dict:
+    orders = list(itertools.permutations(e.agents))
+    total: dict = {}
+    for order in orders:
+        for a, row in brute_sd(e, order).items():
+            for o, x in row.items():
+                total[(a, o)] = total.get((a, o), Fraction(0)) + x
+    return {a: {o: total[(a, o)] / len(orders) for o in e.objects if total.get((a, o))}
+            for a in e.agents}
+
+
+def as_fractions(alloc) -> dict:
+    return {a: {o: Fraction(x) for o, x in row.items()} for a, row in alloc.to_mapping().items()}
+
+
 @given(small_economies(ties=True))
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_rsd_is_the_average_of_sd_over_all_orders_with_ties(e):
+    """The whole matrix (not only the tier amounts) is the average over all n! orders of the
+    canonical per-order realisation, computed independently; sd itself is that realisation."""
     orders = list(itertools.permutations(e.agents))
     total = {a: [Fraction(0)] * len(e.preference_of(a)) for a in e.agents}
     for order in orders:
@@ -177,8 +318,48 @@ def test_rsd_is_the_average_of_sd_over_all_orders_with_ties(e):
     expected = [tuple(x / len(orders) for x in total[a]) for a in e.agents]
     r = run("rsd", e)
     assert tier_masses(e, r.allocation) == expected
+    assert as_fractions(r.allocation) == brute_rsd(e)
     assert r.allocation.is_feasible(e)
     assert find_ete_violation(e, r.allocation) is None
+    for order in orders[:4] + orders[-2:]:
+        assert as_fractions(serial_dictatorship(e, order).allocation) == brute_sd(e, order)
+
+
+@given(economies(max_agents=5, max_objects=4, ties=True, unit_supply=True))
+@settings(max_examples=60, deadline=None)
+def test_rsd_with_ties_unit_supplies_is_the_average_of_integral_sd(e):
+    assert as_fractions(run("rsd", e).allocation) == brute_rsd(e)
+    for order in list(itertools.permutations(e.agents))[:6]:
+        assert all(x in (0, 1) for r in serial_dictatorship(e, order).allocation.rows
+                   for x in r)
+
+
+COUNTEREXAMPLE = dict(agents=["1", "2", "3", "4"], objects=["a", "b", "c"],
+                      preferences={"1": ["a"], "2": ["a"], "3": [["a", "c"]],
+                                   "4": [["a", "c"]]})
+
+
+def test_old_rsd_tie_manipulation_is_gone():
+    """The search engine's counterexample to the old rsd (one flow after averaging): agent 1
+    (only a acceptable) reporting {a, c} > b got 1/2 of a instead of 5/12."""
+    e = mk(COUNTEREXAMPLE)
+    truthful = run("rsd", e).allocation.row_map("1")
+    assert {o: str(x) for o, x in truthful.items() if x} == {"a": "5/12"}
+    lie = Economy.create(e.agents, e.objects, preferences={
+        **COUNTEREXAMPLE["preferences"], "1": [["a", "c"], "b"]})
+    assert Fraction(str(run("rsd", lie).allocation.row_map("1")["a"])) < Fraction(5, 12)
+    assert find_manipulation("rsd", e) is None
+
+
+@given(economies(max_agents=4, max_objects=3, ties=True))
+@settings(max_examples=40, deadline=None)
+def test_rsd_and_sd_with_ties_are_strategy_proof_exhaustively(e):
+    """Every misreport (all weak orders over every subset of the objects) of every agent is
+    sd-dominated by the truth, for rsd and for sd in a fixed order."""
+    space = order_space(tuple(e.objects), "weak", complete=False)
+    assert find_manipulation("rsd", e, orders=space) is None
+    order = ",".join(reversed(e.agents))
+    assert find_manipulation("sd", e, {"order": order}, orders=space) is None
 
 
 @given(economies(max_agents=7, max_objects=6, ties=True), st.randoms(use_true_random=False))
@@ -311,3 +492,20 @@ def test_rsd_transition_guard(monkeypatch):
     monkeypatch.setattr(serial, "RSD_EXACT_MAX_TRANSITIONS", 10)
     with pytest.raises(LimitExceeded, match="exceeded 10 state transitions"):
         random_serial_dictatorship(_distinct_agents(6))
+
+
+def test_rsd_strategy_proof_on_every_small_dichotomous_profile():
+    """Exhaustive over a family that contains the old bug: four agents, three objects, every
+    profile of true orders with one acceptable set (rsd is anonymous, so multisets of orders
+    cover all profiles: 330), every misreport (all 26 weak orders over subsets) of every agent.
+    The old rsd (one flow after averaging) was manipulable on 6 of these profiles."""
+    space = order_space(("a", "b", "c"), "weak", complete=False)
+    truth = [[sorted(t) for t in o]
+             for o in order_space(("a", "b", "c"), "dichotomous", complete=False)]
+    checked = 0
+    for profile in itertools.combinations_with_replacement(truth, 4):
+        e = Economy.create(["1", "2", "3", "4"], ["a", "b", "c"],
+                           preferences=dict(zip(["1", "2", "3", "4"], profile)))
+        assert find_manipulation("rsd", e, orders=space) is None, profile
+        checked += 1
+    assert checked == 330

@@ -41,7 +41,7 @@ def certificate(claim: str, economy: Any, allocation: Allocation, witness: dict,
                          "property": prop}}
 
 
-def _ps_witness(result: Any) -> dict:
+def _ps_witness(economy: Any, result: Any) -> dict:
     w: dict[str, Any] = {"speeds": dict(result.info["speeds"])}
     if "tiebreak" in result.params:
         w["tiebreak"] = result.params["tiebreak"].split(",")
@@ -49,7 +49,7 @@ def _ps_witness(result: Any) -> dict:
     return w
 
 
-def _eps_witness(result: Any) -> dict:
+def _eps_witness(economy: Any, result: Any) -> dict:
     """eps.outcome: the phase trace without the solver statistics (``newton_iterations``:
     nothing to check); FORMAT.md, "eps.outcome"."""
     phases = []
@@ -60,7 +60,7 @@ def _eps_witness(result: Any) -> dict:
     return {"phases": phases}
 
 
-def _egalitarian_witness(result: Any) -> dict:
+def _egalitarian_witness(economy: Any, result: Any) -> dict:
     """egalitarian: the bottleneck sequence of the mechanism's trace (the claim certifies the
     first-tier profile; the fill-up of second tiers is not part of it); FORMAT.md."""
     from ..mechanisms.egalitarian import Bottleneck
@@ -83,17 +83,17 @@ def _btm_steps(steps: Any, rule: str) -> dict:
     return {"rule": rule, "steps": out}
 
 
-def _btm_witness(result: Any) -> dict:
+def _btm_witness(economy: Any, result: Any) -> dict:
     return _btm_steps(result.trace, result.params.get("rule", "equal"))
 
 
-def _psext_witness(result: Any) -> dict:
+def _psext_witness(economy: Any, result: Any) -> dict:
     """ps-ext is the equal BTM on the house-allocation economy: its phases carry the BTM steps
     (the eating-time view is not part of the claim)."""
     return _btm_steps([ph.btm for ph in result.trace], "equal")
 
 
-def _pseudomarket_witness(result: Any) -> dict:
+def _pseudomarket_witness(economy: Any, result: Any) -> dict:
     """hz.outcome / sp.outcome: per turn the group, its supply and budgets, the field Q(α) when
     a number is irrational, prices, amounts and each agent's (α_x, β_x) or satiation, every
     number rational or an element of the field; FORMAT.md, "hz.outcome and sp.outcome"."""
@@ -116,13 +116,26 @@ def _pseudomarket_witness(result: Any) -> dict:
     return {"turns": turns}
 
 
+def _sd_witness(economy: Any, result: Any) -> dict:
+    from .build_serial import sd_witness
+    return sd_witness(economy, result)
+
+
+def _rsd_witness(economy: Any, result: Any) -> dict:
+    from .build_serial import rsd_witness
+    return rsd_witness(economy, result)
+
+
 CERTIFIABLE_MECHANISMS = {"ps": ("ps.outcome", _ps_witness),
                           "eps": ("eps.outcome", _eps_witness),
                           "egalitarian": ("egalitarian", _egalitarian_witness),
                           "btm": ("btm.outcome", _btm_witness),
                           "ps-ext": ("btm.outcome", _psext_witness),
                           "hz": ("hz.outcome", _pseudomarket_witness),
-                          "sp": ("sp.outcome", _pseudomarket_witness)}
+                          "sp": ("sp.outcome", _pseudomarket_witness),
+                          "sd": ("sd.outcome", _sd_witness),
+                          "rsd": ("rsd.outcome", _rsd_witness)}
+"""mechanism -> (outcome claim, witness builder ``(economy, result) -> witness``)."""
 
 
 def certify_result(economy: Any, result: Any) -> dict:
@@ -134,7 +147,7 @@ def certify_result(economy: Any, result: Any) -> dict:
                              f"{', '.join(CERTIFIABLE_MECHANISMS)}); certify a property of its "
                              f"allocation with --property instead")
     claim, make = entry
-    return certificate(claim, economy, result.allocation, make(result),
+    return certificate(claim, economy, result.allocation, make(economy, result),
                        mechanism=result.mechanism, params=dict(result.params))
 
 

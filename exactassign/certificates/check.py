@@ -705,7 +705,7 @@ CLAIMS: dict = {
 }
 
 PLUGINS = ("check_strategy", "check_cardinal", "check_house", "check_btm", "check_all",
-           "check_fair", "check_sp", "check_hz")
+           "check_fair", "check_sp", "check_hz", "check_serial")
 
 
 def _load_plugins() -> None:

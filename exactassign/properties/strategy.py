@@ -279,7 +279,7 @@ def find_invariance_violation(mechanism: str, economy: Any,
 
 
 # ----------------------------------------------------------------------------- certificates
-def outcome_witness(result: Any) -> tuple[str, dict] | None:
+def outcome_witness(economy: Any, result: Any) -> tuple[str, dict] | None:
     """(outcome claim, witness) of a mechanism result, or None if the mechanism has no outcome
     certificate."""
     from ..certificates.build import CERTIFIABLE_MECHANISMS
@@ -287,11 +287,13 @@ def outcome_witness(result: Any) -> tuple[str, dict] | None:
     if entry is None:
         return None
     claim, make = entry
-    return claim, make(result)
+    return claim, make(economy, result)
 
 
-def _runs_json(truthful: Any, misreported: Any) -> dict | None:
-    a, b = outcome_witness(truthful), outcome_witness(misreported)
+def _runs_json(economy: Any, truthful: Any, misreported_economy: Any,
+               misreported: Any) -> dict | None:
+    a = outcome_witness(economy, truthful)
+    b = outcome_witness(misreported_economy, misreported)
     if a is None or b is None:
         return None
     return {"truthful": {"claim": a[0], "witness": a[1]},
@@ -307,7 +309,7 @@ def manipulation_json(economy: Any, m: Manipulation) -> dict:
                          "upper_contour_set": list(m.ucs),
                          "truthful_mass": canonical(m.truthful_mass),
                          "misreport_mass": canonical(m.misreport_mass)}
-    runs = _runs_json(m.truthful, m.misreported)
+    runs = _runs_json(economy, m.truthful, m.misreported_economy, m.misreported)
     if runs is None:
         w["misreported"] = {"allocation": m.misreported.allocation.to_mapping()}
     else:
@@ -322,7 +324,7 @@ def invariance_json(economy: Any, v: InvarianceViolation) -> dict:
                          "upper_contour_set": list(v.ucs), "affected": v.affected,
                          "truthful_amount": canonical(v.truthful_amount),
                          "misreport_amount": canonical(v.misreport_amount)}
-    runs = _runs_json(v.truthful, v.misreported)
+    runs = _runs_json(economy, v.truthful, v.misreported_economy, v.misreported)
     if runs is None:
         w["misreported"] = {"allocation": v.misreported.allocation.to_mapping()}
     else:

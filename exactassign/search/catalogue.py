@@ -269,6 +269,14 @@ THEOREMS: list[Entry] = [
           _d(preferences="strict", agents=(3, 3)),
           "random serial dictatorship is strategy-proof (a lottery over strategy-proof "
           "rules)", mode="exhaustive"),
+    Entry("rsd-strategy-proof-weak", _t("strategy-proof", "rsd"),
+          _d(preferences="weak", complete=False, agents=(2, 4), objects=(2, 3),
+             supply="random"),
+          "random serial dictatorship with ties is strategy-proof: the average over all "
+          "orders of one realisation of the promise rule (Svensson 1994; Bogomolnaia, Deb "
+          "and Ehlers 2005), each strategy-proof per order (argument in "
+          "exactassign/mechanisms/serial.py); the old rsd, which split ties by one flow after "
+          "averaging, was manipulable at 4 agents", budget=Budget(300, 30.0)),
     Entry("rsd-ete", _t("ete", "rsd"), _d(preferences="weak", complete=False),
           "random serial dictatorship treats equals equally", budget=Budget(1500, 30.0)),
     Entry("egalitarian-sd-efficient", _t("sd-efficient", "egalitarian"),

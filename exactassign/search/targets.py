@@ -244,7 +244,7 @@ class Target:
                              "second_amount": canonical(q.rows[i][k]),
                              "second": {"allocation": q.to_mapping()}}
         for which, res in (("first", first), ("second", second)):
-            ow = outcome_witness(res)
+            ow = outcome_witness(economy, res)
             if ow is not None:
                 w[f"{which}_outcome"] = {"claim": ow[0], "witness": ow[1]}
             held = []
