@@ -260,3 +260,22 @@ def test_time_guard_and_domain():
         REGISTRY["hz"].run(e)
     with pytest.raises(DomainError):                   # short supply: not the HZ model
         hz_equilibrium([[1, 0], [1, 0], [0, 1]], [1, 1], [1, 1, 1])
+
+
+def test_time_limit_interrupts_one_long_groebner_call(monkeypatch):
+    """A single sympy call cannot check the soft deadline: the SIGALRM guard stops it."""
+    import time
+    import sympy
+
+    def endless(*args, **kwargs):
+        while True:
+            time.sleep(0.01)
+    monkeypatch.setattr(sympy, "groebner", endless)
+    v = [[fmpq(x) for x in row] for row in ([3, 6, 0, 8], [3, 7, 7, 8], [3, 5, 3, 10],
+                                              [3, 7, 4, 0])]
+    start = time.monotonic()
+    with pytest.raises(LimitExceeded, match="time limit"):
+        hz_equilibrium(v, [fmpq(1)] * 4, [fmpq(1)] * 4, time_limit=0.5)
+    assert time.monotonic() - start < 5
+    import signal
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)     # no timer left behind

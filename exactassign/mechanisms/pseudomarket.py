@@ -51,8 +51,11 @@ works over Q.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
+import signal
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,7 +64,7 @@ from typing import Any
 from flint import fmpq, fmpq_poly
 
 from .. import preferences as prefs
-from ..algebraic import NumberField, RealAlgebraic, number_json
+from ..algebraic import NumberField, number_json
 from ..allocation import Allocation
 from ..errors import DomainError, IrrationalError, LimitExceeded, ParameterError
 from ..numbers import ONE, ZERO, canonical, from_float_hint, parse, to_float
@@ -211,6 +214,31 @@ def _numeric_hint(v: list[list[float]], w: list[float], b: list[float], deadline
 # ================================================================ exact configuration solving
 class _Deadline(Exception):
     pass
+
+
+@contextlib.contextmanager
+def _hard_deadline(deadline: float):
+    """Interrupt the solver at ``deadline`` (time.monotonic()) even inside one long sympy call
+    (a Groebner basis cannot check the soft deadline itself): a SIGALRM timer raising
+    :class:`_Deadline`, where signals are available (POSIX, main thread); elsewhere only the
+    soft checks between calls apply.  The previous handler and timer are restored."""
+    usable = (hasattr(signal, "setitimer") and
+              threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def fire(signum, frame):
+        raise _Deadline()
+    old_handler = signal.signal(signal.SIGALRM, fire)
+    old_timer = signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old_handler)
+        if old_timer[0] > 0:     # an outer timer keeps running (less the time spent here)
+            signal.setitimer(signal.ITIMER_REAL, *old_timer)
 
 
 def _sym(x: fmpq):
@@ -500,38 +528,8 @@ def hz_equilibrium(valuations: Sequence[Sequence[fmpq]], supply: Sequence[fmpq],
         return _package(r, agents, objects, b, sup, method, count, v, M)
 
     try:
-        hints = _numeric_hint([[to_float(x) for x in row] for row in v], [to_float(x) for x in w],
-                              [to_float(x) for x in b], start + time_limit / 4, rng)
-        seen_hints = []
-        for hint in hints:
-            seen_hints.append(hint)
-            for sup, Z in _configurations_from(hint, v, M, n, m, total_slack):
-                r = attempt(sup, Z, hint, "hint")
-                if r is not None:
-                    return r
-        # fallback: every configuration, nearest to the first hint first
-        hint = seen_hints[0]
-        subsets = [frozenset(c) for k in range(1, m + 1)
-                   for c in itertools.combinations(range(m), k)]
-
-        def cost(i, S):
-            return sum(abs((1.0 if j in S else 0.0) - min(1.0, 4 * hint[1][i][j]))
-                       for j in range(m))
-        per_agent = [sorted(subsets, key=lambda S, i=i: cost(i, S)) for i in range(n)]
-        Zs = ([frozenset(c) for k in range(1, m) for c in itertools.combinations(range(m), k)]
-              if total_slack else [frozenset()])
-        Zs.sort(key=lambda Z: sum(hint[0][j] for j in Z))
-        combos = sorted(itertools.product(*[range(len(s)) for s in per_agent]), key=sum) \
-            if len(subsets) ** n <= 200_000 else None
-        if combos is None:
-            raise LimitExceeded("hz: the numeric hint did not lead to an equilibrium and the "
-                                "configuration space is too large to enumerate")
-        for Z in Zs:
-            for combo in combos:
-                sup = tuple(per_agent[i][k] for i, k in enumerate(combo))
-                r = attempt(sup, Z, hint, "enumeration")
-                if r is not None:
-                    return r
+        with _hard_deadline(deadline + 1.0):
+            return _search(v, w, b, M, n, m, total_slack, start, time_limit, rng, attempt)
     except _Deadline:
         pass
     if time.monotonic() > deadline:
@@ -540,6 +538,45 @@ def hz_equilibrium(valuations: Sequence[Sequence[fmpq]], supply: Sequence[fmpq],
     raise LimitExceeded(f"hz: no configuration gave an exact equilibrium "
                         f"({count} configurations tried); the instance is outside what this "
                         f"solver handles")
+
+
+def _search(v, w, b, M, n, m, total_slack, start, time_limit, rng, attempt) -> HZEquilibrium:
+    """The numeric-hint route, then every configuration nearest to the first hint first
+    (raises _Deadline when time is up or nothing was found, LimitExceeded when the space is too
+    large to enumerate)."""
+    hints = _numeric_hint([[to_float(x) for x in row] for row in v], [to_float(x) for x in w],
+                          [to_float(x) for x in b], start + time_limit / 4, rng)
+    seen_hints = []
+    for hint in hints:
+        seen_hints.append(hint)
+        for sup, Z in _configurations_from(hint, v, M, n, m, total_slack):
+            r = attempt(sup, Z, hint, "hint")
+            if r is not None:
+                return r
+    # fallback: every configuration, nearest to the first hint first
+    hint = seen_hints[0]
+    subsets = [frozenset(c) for k in range(1, m + 1)
+               for c in itertools.combinations(range(m), k)]
+
+    def cost(i, S):
+        return sum(abs((1.0 if j in S else 0.0) - min(1.0, 4 * hint[1][i][j]))
+                   for j in range(m))
+    per_agent = [sorted(subsets, key=lambda S, i=i: cost(i, S)) for i in range(n)]
+    Zs = ([frozenset(c) for k in range(1, m) for c in itertools.combinations(range(m), k)]
+          if total_slack else [frozenset()])
+    Zs.sort(key=lambda Z: sum(hint[0][j] for j in Z))
+    combos = sorted(itertools.product(*[range(len(s)) for s in per_agent]), key=sum) \
+        if len(subsets) ** n <= 200_000 else None
+    if combos is None:
+        raise LimitExceeded("hz: the numeric hint did not lead to an equilibrium and the "
+                            "configuration space is too large to enumerate")
+    for Z in Zs:
+        for combo in combos:
+            sup = tuple(per_agent[i][k] for i, k in enumerate(combo))
+            r = attempt(sup, Z, hint, "enumeration")
+            if r is not None:
+                return r
+    raise _Deadline()       # nothing found: the caller tells time-out from exhaustion
 
 
 def _package(r, agents, objects, b, sup, method, count, v, M) -> HZEquilibrium:
