@@ -144,6 +144,15 @@ KNOWN: list[Entry] = [
           "so its outcome can be blocked, and an assignment outside the weak core is a "
           "sequential-pseudomarket outcome for no ordered partition (certified by a tree of "
           "Farkas certificates over every first group)", budget=Budget(300, 60.0)),
+    Entry("weak-core-not-sp-outcome-equal-budgets",
+          _t("sp-outcome-equal-budgets", "rsd", given=("weak-core", "ex-ante-po")),
+          _d(preferences="valuations", agents=(2, 3), objects=(2, 3)),
+          SEQ + " and exactassign/decompose.py: with free incomes the weak core equals the SP "
+          "outcomes, but the sp mechanism's turns are HZ equilibria with equal budgets, and an "
+          "assignment can be ex-ante PO (so in the weak core) without being an SP outcome with "
+          "equal budgets for any ordered partition (certified by a tree of hz.no-equilibrium "
+          "Farkas certificates over every first group): issue 7's 'economy where the weak "
+          "core strictly contains the SP outcomes'", budget=Budget(300, 60.0)),
     Entry("sp-outcome-not-ex-ante-po", _t("ex-ante-po", "sp", params={"partition": "1;2;3"}),
           _d(preferences="valuations", agents=(3, 3), objects=(3, 3)),
           SEQ + ": a sequential-pseudomarket outcome need not be ex-ante PO (PO is a subset of "
