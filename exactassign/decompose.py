@@ -298,14 +298,18 @@ def hz_violations(mk: CardinalData, prices: Sequence[fmpq], alpha: dict[str, fmp
 def _solve_turn(mk: CardinalData, budgets: str = "free") -> Turn | dict:
     """Supporting prices of a market (a :class:`Turn`) or the Farkas multipliers: the
     ``pm`` system (free incomes) or the ``hz`` system with every budget 1 (equal budgets;
-    the LP's scale s is divided out, so the prices are in units of the budget)."""
-    if budgets == "equal":
-        lp, keys, var = _price_lp(mk, "hz", budgets=tuple(ONE for _ in mk.agents))
-    else:
-        lp, keys, var = _price_lp(mk, "pm")
+    the LP's scale s is divided out, so the prices are in units of the budget).  With equal
+    budgets the ``pm`` system is tried first: its rows are among the ``hz`` system's, so its
+    Farkas vector (no budget rows) refutes HZ prices too, and reads "not even free incomes"."""
+    lp, keys, var = _price_lp(mk, "pm")
     r = solve(lp)
     if r.status != OPTIMAL:
         return _farkas(r, keys)
+    if budgets == "equal":
+        lp, keys, var = _price_lp(mk, "hz", budgets=tuple(ONE for _ in mk.agents))
+        r = solve(lp)
+        if r.status != OPTIMAL:
+            return _farkas(r, keys)
     x = r.x
     assert x is not None
     scale = x[var["s"]] if var["s"] is not None else ONE
