@@ -35,32 +35,32 @@ lacks HZ's cheapest-bundle rule; ``proofs/theorem1/first_welfare.json``).
 
 **Weak core = SP outcomes with free incomes (found here: for the seed's definition issue 7's
 "economy where the weak core strictly contains the SP outcomes" does not exist; for the ``sp``
-mechanism's equal budgets it does, see the end of this paragraph).**  *SP ⊆ weak core* is the seed's Theorem 3
-(re-proved for this definition in ``certificates/check_sp.py``).  *Weak core ⊆ SP*: let Q be in
-the weak core and R the agents still to be served (initially N); Q restricted to R is in the
-weak core of the residual economy (R, ω_R), because a coalition C ⊆ R has the same resources
-ω − Σ_{x∉C} q_x in both.  Run the weak-core round LP of ``properties/cardinal.py`` (§3) for the
-coalition R: since R does not block, it ends with value 0 and a dual (λ >= 0 on R, λ_x >= 1 on
-the agents that cannot gain, π >= 0, μ) with λ_y v_yj <= μ_y + π_j for all y ∈ R and objects j,
-and Σ μ + Σ π_j ω_Rj <= Σ λ_y u_y(q_y).  Lower π by c = its minimum over the market's objects
-(μ_y += c): the bound survives because Σ_j ω_Rj >= |R|.  Chaining Σ λ u <= Σ_y Σ_j q_yj (μ_y +
-π_j) <= Σ μ + Σ π ω_R forces equality everywhere: λ_y v_yj = μ_y + π_j on supp q_y, and π_j > 0
-only on objects that R exhausts.  An agent with λ_y = 0 holds only objects of price
-−μ_y <= min π = 0, so the objects with π_j > 0 are exhausted by G = {y : λ_y > 0} alone: P = π,
-α = λ, β = −μ support G as a turn on the market (G, ω_R) (non-empty: it contains the agents that
-cannot gain).  Recurse on R \\ G.  :func:`core_decomposition` runs this construction
-(polynomial; each turn re-verified exactly), and :func:`decompose` uses it beyond
-:data:`MAX_AGENTS`.  So "is Q an SP outcome for some partition?" is the weak-core question.
-This is about SP outcomes in the seed's sense (free incomes).  **With equal budgets the weak
-core is strictly larger**: the stored counterexample
+mechanism's equal budgets it does, see the end of this paragraph).**  *SP ⊆ weak core* is the
+seed's Theorem 3 (re-proved for this definition in ``certificates/check_sp.py``).  *Weak core ⊆
+SP*: let Q be in the weak core and R the agents still to be served (initially N); Q restricted
+to R is in the weak core of the residual economy (R, ω_R), because a coalition C ⊆ R has the
+same resources ω − Σ_{x∉C} q_x in both.  Run the weak-core round LP of
+``properties/cardinal.py`` (§3) for the coalition R: since R does not block, it ends with value
+0 and a dual (λ >= 0 on R, λ_x >= 1 on the agents that cannot gain, π >= 0, μ) with λ_y v_yj <=
+μ_y + π_j for all y ∈ R and objects j, and Σ μ + Σ π_j ω_Rj <= Σ λ_y u_y(q_y).  Lower π by c =
+its minimum over the market's objects (μ_y += c): the bound survives because Σ_j ω_Rj >= |R|.
+Chaining Σ λ u <= Σ_y Σ_j q_yj (μ_y + π_j) <= Σ μ + Σ π ω_R forces equality everywhere: λ_y v_yj
+= μ_y + π_j on supp q_y, and π_j > 0 only on objects that R exhausts.  An agent with λ_y = 0
+holds only objects of price −μ_y <= min π = 0, so the objects with π_j > 0 are exhausted by G =
+{y : λ_y > 0} alone: P = π, α = λ, β = −μ support G as a turn on the market (G, ω_R) (non-empty:
+it contains the agents that cannot gain).  Recurse on R \\ G.  :func:`core_decomposition` runs
+this construction (polynomial; each turn re-verified exactly), and :func:`decompose` uses it
+beyond :data:`MAX_AGENTS`.  So "is Q an SP outcome for some partition?" is the weak-core
+question. This is about SP outcomes in the seed's sense (free incomes).  **With equal budgets
+the weak core is strictly larger**: the stored counterexample
 ``counterexamples/sp-outcome-equal-budgets/rsd__*.json`` (found from scratch by the catalogue
 entry ``weak-core-not-sp-outcome-equal-budgets``) is random serial dictatorship's outcome for
-v_1 = (2, 1, 0), v_2 = (1, 0, 0), v_3 = (0, 1, 0) on objects a, b, c:
-q_1 = (1/2, 1/6, 1/3), q_2 = (1/2, 0, 1/2), q_3 = (0, 5/6, 1/6).  It is ex-ante PO (weights
-(1, 2, 1), prices (2, 1, 0)), hence in the weak core, but no first group has equal-budget HZ
-prices: for N the affine supports force P = P_c + α(2, 1, 0) (α > 0), under which agent 1
-spends P_c + 7α/6 and agent 3 only P_c + 5α/6; every smaller group leaves slack (so priced 0)
-two objects of different value held by one of its non-satiated members.
+v_1 = (2, 1, 0), v_2 = (1, 0, 0), v_3 = (0, 1, 0) on objects a, b, c: q_1 = (1/2, 1/6, 1/3), q_2
+= (1/2, 0, 1/2), q_3 = (0, 5/6, 1/6).  It is ex-ante PO (weights (1, 2, 1), prices (2, 1, 0)),
+hence in the weak core, but no first group has equal-budget HZ prices: for N the affine supports
+force P = P_c + α(2, 1, 0) (α > 0), under which agent 1 spends P_c + 7α/6 and agent 3 only P_c +
+5α/6; every smaller group leaves slack (so priced 0) two objects of different value held by one
+of its non-satiated members.
 
 **Equal budgets (``budgets="equal"``; the ``sp`` mechanism).**  A turn (G, R) is supported iff
 G's rows are a Hylland–Zeckhauser equilibrium of the turn's market with one common budget
@@ -68,7 +68,9 @@ b > 0: the conditions above, plus P·q_x = b for every non-satiated member and, 
 one, P·q_x <= b and P·q_x <= P_l for every top object l of the market (HZ's cheapest-bundle
 rule).  The conditions are homogeneous in (P, α, β, b), so b = 1 (prices in units of the
 budget); the turn LP is the ``hz`` system of ``properties/cardinal.py`` with budgets 1 (scale
-s >= 1 divided out), its infeasibility an ``hz.no-equilibrium`` Farkas certificate.  Turn
+s >= 1 divided out), its infeasibility an ``hz.no-equilibrium`` Farkas certificate (the ``pm``
+system is solved first: when even it is infeasible, its Farkas vector, without budget rows,
+serves).  Turn
 feasibility still depends on (G, R) only, so the same search finds the coarsest partition;
 neither shortcut applies (PO input need not be one equal-budget turn, and the weak-core
 construction gives free incomes), so beyond ``max_agents`` only [N] or a blocking coalition
@@ -114,8 +116,9 @@ from .properties.cardinal import (BlockingCoalition, CardinalData, ParetoImprove
                                   WelfareWeights, _assignment_lp, _farkas, _nest, _price_lp,
                                   analyse_ex_ante_po, analyse_weak_core, cardinal_reason)
 
-__all__ = ["MAX_AGENTS", "BUDGETS", "Turn", "NotOutcome", "Decomposition", "decompose", "turn_market",
-           "turn_violations", "hz_violations", "core_decomposition", "decomposition_for", "certificate_document"]
+__all__ = ["MAX_AGENTS", "BUDGETS", "Turn", "NotOutcome", "Decomposition", "decompose",
+           "turn_market", "turn_violations", "hz_violations", "core_decomposition",
+           "decomposition_for", "certificate_document"]
 
 MAX_AGENTS = 6        # default size limit of the coarsest-partition search
 MAX_SEARCH = 8        # its largest allowed value (= check_sp.MAX_AGENTS, the tree's limit)

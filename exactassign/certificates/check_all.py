@@ -14,9 +14,9 @@ another.  One certificate document then carries every part.  Witness::
 Checked: at least two parts, no part is ``all`` itself, every part is a claim the host checker
 supports, no part is repeated (the same claim may appear twice with different witnesses: a
 witness can select the claim's reading, e.g. ``sp.decomposition`` with free incomes and with
-``"budgets": "equal"``), and every part holds for the envelope's ``instance`` and ``outcome.allocation``
-(each part is checked exactly as if it were a certificate of its own with that instance,
-outcome and witness).  Violations inside part k are reported under
+``"budgets": "equal"``), and every part holds for the envelope's ``instance`` and
+``outcome.allocation`` (each part is checked exactly as if it were a certificate of its own with
+that instance, outcome and witness).  Violations inside part k are reported under
 ``witness.claims[k].witness...``; a malformed part makes the whole document malformed.  The
 verdict is valid only if every part is.
 """

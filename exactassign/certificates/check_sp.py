@@ -4,9 +4,11 @@ Standard library only.  ``check.py`` loads this file by path and merges :data:`C
 (``{claim: function(checker, witness)}``, the whole document being ``checker.doc``); the host's
 helpers (``Malformed``, ``Violation``, ``check_certificate``) are reached through the checker
 object's module.  The turn conditions are those of ``pm.equilibrium`` / ``pm.no-equilibrium``
-of the sibling ``check_cardinal.py`` (loaded here by path, like check.py loads its plugins),
-applied to the *market of a turn*, which this file builds itself from the instance and the
-outcome.  Nothing here searches; ``sp.not-outcome`` enumerates the subsets its tree must cover.
+(free incomes) or, with ``"budgets": "equal"``, ``hz.equilibrium`` / ``hz.no-equilibrium``
+(equal budgets, below) of the sibling ``check_cardinal.py`` (loaded here by path, like check.py
+loads its plugins), applied to the *market of a turn*, which this file builds itself from the
+instance and the outcome.  Nothing here searches; ``sp.not-outcome`` enumerates the subsets
+its tree must cover.
 
 Model (seed 000, §4; ``shared/spec/pseudomarkets.md`` §1, §4; ``exactassign/decompose.py``):
 the cardinal model of ``check_cardinal.py`` (valuations for every agent and object, rows of the
