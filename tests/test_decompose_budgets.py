@@ -8,10 +8,10 @@ dictatorship's outcome on the stored counterexample is ex-ante PO (so in the wea
 equal-budget SP outcome for no ordered partition (against brute force over all 13 of them).
 Cross-checks on random economies: the memoised search agrees with brute force over every
 ordered partition; equal-budget SP outcomes are free-income ones (= weak core) with at most as
-many turns; one group <=> the ``hz-equilibrium`` property (equal budgets); every outcome of the
-``sp`` mechanism decomposes with its own partition (hence the coarsest has at most as many
-turns -- it need not coarsen the mechanism's partition).  Certificates are verified by the
-standard-library checker and their numbers mutated.
+many turns; one group <=> the ``hz-equilibrium`` property (equal budgets).  (That every outcome
+of the ``sp`` mechanism decomposes with its own partition in both modes is tested in
+test_decompose.py.)  Certificates are verified by the standard-library checker and their
+numbers mutated.
 """
 from __future__ import annotations
 
@@ -30,12 +30,12 @@ from exactassign.certificates import check
 from exactassign.decompose import (Turn, certificate_document, decompose, decomposition_for,
                                    hz_violations, turn_market)
 from exactassign.economy import Economy
-from exactassign.errors import DomainError, LimitExceeded, ParameterError
+from exactassign.errors import LimitExceeded, ParameterError
 from exactassign.numbers import Q
 from exactassign.properties import evaluate
 from exactassign.properties.cardinal import cardinal_data, welfare_maximiser
 
-from _certs import numeric_mutations
+from _certs import assert_valid, numeric_mutations
 from _economies import assignments, cardinal_economies
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,15 +44,8 @@ SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-def verdict(doc: dict) -> check.Report:
-    return check.check_certificate(json.loads(json.dumps(doc)))
-
-
 def certified(e, q, d) -> dict:
-    doc = certificate_document(e, q, d)
-    report = verdict(doc)
-    assert report.verdict == "valid", [v.as_dict() for v in report.violations]
-    return doc
+    return assert_valid(certificate_document(e, q, d))
 
 
 def ordered_partitions(agents):
@@ -176,31 +169,6 @@ def test_equal_budget_search_agrees_with_brute_force_and_free_incomes(data):
             rest -= frozenset(g)
     hz = evaluate("hz-equilibrium", e, q).holds
     assert hz == (d.partition == (e.agents,))
-
-
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_sp_mechanism_outcomes_decompose_with_their_partition(data):
-    """What holds exactly: the sp outcome for P is supported turn by turn along P with equal
-    budgets, so the coarsest equal-budget partition has at most |P| turns (it need not be a
-    coarsening of P), and the free-income one at most as many again."""
-    from exactassign.mechanisms.pseudomarket import sequential_pseudomarket
-    e = data.draw(cardinal_economies(max_agents=3, max_objects=3))
-    labels = [data.draw(st.integers(0, e.n - 1)) for _ in e.agents]
-    part = [[a for a, t in zip(e.agents, labels) if t == g] for g in sorted(set(labels))]
-    try:
-        r = sequential_pseudomarket(e, partition=part, time_limit=30)
-    except (DomainError, LimitExceeded):       # irrational turn, or too slow: nothing to test
-        return
-    q = r.allocation
-    own = decomposition_for(e, q, part, budgets="equal")
-    assert isinstance(own[0], Turn), own
-    d = decompose(e, q, budgets="equal")
-    assert d.is_sp_outcome and len(d.turns) <= len(part)
-    assert len(decompose(e, q).turns) <= len(d.turns)
-    certified(e, q, d)
-    if len(part) == 1:
-        assert d.partition == (e.agents,)
 
 
 # ----------------------------------------------------------------------------- limits, CLI
