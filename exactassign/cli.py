@@ -148,7 +148,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     from .io.json_io import dumps_canonical
     economy = load_economy(args.economy, supply=_supply_arg(args.supply))
     allocation = load_allocation(args.allocation, economy)
-    d = decompose(economy, allocation, max_agents=args.max_agents)
+    d = decompose(economy, allocation, max_agents=args.max_agents, budgets=args.budgets)
     cert = certificate_document(economy, allocation, d)
     if args.output:
         try:
@@ -159,7 +159,10 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(dumps_canonical({**d.to_json(), "claim": cert["claim"]}))
         return 0
-    lines = [f"ex-ante Pareto optimal: {'yes' if d.ex_ante_po else 'no'}"]
+    lines = ["budgets: " + ("equal in every turn (HZ equilibria, as in the sp mechanism; "
+                            "prices in units of the budget)" if d.budgets == "equal" else
+                            "free incomes (the seed's pseudomarket equilibrium)"),
+             f"ex-ante Pareto optimal: {'yes' if d.ex_ante_po else 'no'}"]
     if d.dominating is not None:
         dom = d.dominating
         lines.append("  dominating assignment (nobody worse off, somebody better off):")
@@ -319,7 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Cardinal model: valuations for every agent, rows summing "
                         "to 1. Ex-ante PO input gives the single group; otherwise the coarsest "
                         "partition is searched for n <= --max-agents (at most 3^n LPs), and by "
-                        "the weak-core construction beyond (weak core = SP outcomes).")
+                        "the weak-core construction beyond (weak core = SP outcomes). "
+                        "--budgets equal asks for HZ equilibria with equal budgets per turn "
+                        "(the sp mechanism) instead of free incomes.")
     de.add_argument("economy")
     de.add_argument("allocation")
     de.add_argument("--format", choices=("text", "json"), default="text")
@@ -328,6 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("--max-agents", type=int, default=6,
                     help="largest n for the coarsest-partition search (default 6, at most 8: "
                     "up to 3^n LPs, and the checker's limit for the tree certificate)")
+    de.add_argument("--budgets", choices=("free", "equal"), default="free",
+                    help="free incomes (default; the seed's SP outcomes) or equal budgets in "
+                    "every turn (HZ equilibria, the sp mechanism's outcomes)")
     de.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
     de.set_defaults(func=cmd_decompose)
 

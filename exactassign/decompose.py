@@ -33,25 +33,50 @@ fails: a non-PO Q can still be an SP outcome (the seed's two-agent example; the 
 assignment, with [x1, x2, y1, y2][z]), and even a one-turn one (the seed's equilibrium definition
 lacks HZ's cheapest-bundle rule; ``proofs/theorem1/first_welfare.json``).
 
-**Weak core = SP outcomes (found here; it answers issue 7's "an economy where the weak core
-strictly contains the SP outcomes": there is none).**  *SP ⊆ weak core* is the seed's Theorem 3
-(re-proved for this definition in ``certificates/check_sp.py``).  *Weak core ⊆ SP*: let Q be in
-the weak core and R the agents still to be served (initially N); Q restricted to R is in the
-weak core of the residual economy (R, ω_R), because a coalition C ⊆ R has the same resources
-ω − Σ_{x∉C} q_x in both.  Run the weak-core round LP of ``properties/cardinal.py`` (§3) for the
-coalition R: since R does not block, it ends with value 0 and a dual (λ >= 0 on R, λ_x >= 1 on
-the agents that cannot gain, π >= 0, μ) with λ_y v_yj <= μ_y + π_j for all y ∈ R and objects j,
-and Σ μ + Σ π_j ω_Rj <= Σ λ_y u_y(q_y).  Lower π by c = its minimum over the market's objects
-(μ_y += c): the bound survives because Σ_j ω_Rj >= |R|.  Chaining Σ λ u <= Σ_y Σ_j q_yj (μ_y +
-π_j) <= Σ μ + Σ π ω_R forces equality everywhere: λ_y v_yj = μ_y + π_j on supp q_y, and π_j > 0
-only on objects that R exhausts.  An agent with λ_y = 0 holds only objects of price
-−μ_y <= min π = 0, so the objects with π_j > 0 are exhausted by G = {y : λ_y > 0} alone: P = π,
-α = λ, β = −μ support G as a turn on the market (G, ω_R) (non-empty: it contains the agents that
-cannot gain).  Recurse on R \\ G.  :func:`core_decomposition` runs this construction
-(polynomial; each turn re-verified exactly), and :func:`decompose` uses it beyond
-:data:`MAX_AGENTS`.  So "is Q an SP outcome for some partition?" is the weak-core question.
-This is about SP outcomes in the seed's sense (free incomes).  The ``sp`` mechanism fixes
-budgets per turn (HZ, equal by default); its outcomes for a given partition are fewer.
+**Weak core = SP outcomes with free incomes (found here: for the seed's definition issue 7's
+"economy where the weak core strictly contains the SP outcomes" does not exist; for the ``sp``
+mechanism's equal budgets it does, see the end of this paragraph).**  *SP ⊆ weak core* is the
+seed's Theorem 3 (re-proved for this definition in ``certificates/check_sp.py``).  *Weak core ⊆
+SP*: let Q be in the weak core and R the agents still to be served (initially N); Q restricted
+to R is in the weak core of the residual economy (R, ω_R), because a coalition C ⊆ R has the
+same resources ω − Σ_{x∉C} q_x in both.  Run the weak-core round LP of
+``properties/cardinal.py`` (§3) for the coalition R: since R does not block, it ends with value
+0 and a dual (λ >= 0 on R, λ_x >= 1 on the agents that cannot gain, π >= 0, μ) with λ_y v_yj <=
+μ_y + π_j for all y ∈ R and objects j, and Σ μ + Σ π_j ω_Rj <= Σ λ_y u_y(q_y).  Lower π by c =
+its minimum over the market's objects (μ_y += c): the bound survives because Σ_j ω_Rj >= |R|.
+Chaining Σ λ u <= Σ_y Σ_j q_yj (μ_y + π_j) <= Σ μ + Σ π ω_R forces equality everywhere: λ_y v_yj
+= μ_y + π_j on supp q_y, and π_j > 0 only on objects that R exhausts.  An agent with λ_y = 0
+holds only objects of price −μ_y <= min π = 0, so the objects with π_j > 0 are exhausted by G =
+{y : λ_y > 0} alone: P = π, α = λ, β = −μ support G as a turn on the market (G, ω_R) (non-empty:
+it contains the agents that cannot gain).  Recurse on R \\ G.  :func:`core_decomposition` runs
+this construction (polynomial; each turn re-verified exactly), and :func:`decompose` uses it
+beyond :data:`MAX_AGENTS`.  So "is Q an SP outcome for some partition?" is the weak-core
+question. This is about SP outcomes in the seed's sense (free incomes).  **With equal budgets
+the weak core is strictly larger**: the stored counterexample
+``counterexamples/sp-outcome-equal-budgets/rsd__*.json`` (found from scratch by the catalogue
+entry ``weak-core-not-sp-outcome-equal-budgets``) is random serial dictatorship's outcome for
+v_1 = (2, 1, 0), v_2 = (1, 0, 0), v_3 = (0, 1, 0) on objects a, b, c: q_1 = (1/2, 1/6, 1/3), q_2
+= (1/2, 0, 1/2), q_3 = (0, 5/6, 1/6).  It is ex-ante PO (weights (1, 2, 1), prices (2, 1, 0)),
+hence in the weak core, but no first group has equal-budget HZ prices: for N the affine supports
+force P = P_c + α(2, 1, 0) (α > 0), under which agent 1 spends P_c + 7α/6 and agent 3 only P_c +
+5α/6; every smaller group leaves slack (so priced 0) two objects of different value held by one
+of its non-satiated members.
+
+**Equal budgets (``budgets="equal"``; the ``sp`` mechanism).**  A turn (G, R) is supported iff
+G's rows are a Hylland–Zeckhauser equilibrium of the turn's market with one common budget
+b > 0: the conditions above, plus P·q_x = b for every non-satiated member and, for a satiated
+one, P·q_x <= b and P·q_x <= P_l for every top object l of the market (HZ's cheapest-bundle
+rule).  The conditions are homogeneous in (P, α, β, b), so b = 1 (prices in units of the
+budget); the turn LP is the ``hz`` system of ``properties/cardinal.py`` with budgets 1 (scale
+s >= 1 divided out), its infeasibility an ``hz.no-equilibrium`` Farkas certificate (the ``pm``
+system is solved first: when even it is infeasible, its Farkas vector, without budget rows,
+serves).  Turn
+feasibility still depends on (G, R) only, so the same search finds the coarsest partition;
+neither shortcut applies (PO input need not be one equal-budget turn, and the weak-core
+construction gives free incomes), so beyond ``max_agents`` only [N] or a blocking coalition
+answers.  An ``sp`` outcome for P decomposes with P in this mode (each turn is the HZ
+equilibrium the mechanism computed, with budget 1), and every equal-budget SP outcome is a
+free-income one (an HZ turn satisfies the free-income conditions), so it is in the weak core.
 
 **Non-PO input.**  The dominating assignment of ``ex-ante-po``'s "no" witness is reported.  If
 [N] does not support Q: for n <= :data:`MAX_AGENTS` (default 6; at most 3^n − 2^n turn LPs) the
@@ -71,6 +96,8 @@ witness, valid by Theorem 3).
 >>> d = decompose(e, q)
 >>> d.ex_ante_po, d.partition
 (False, (('x', 'y'),))
+>>> decompose(e, q, budgets="equal").partition   # HZ: x must buy a cheapest top object
+(('x',), ('y',))
 """
 from __future__ import annotations
 
@@ -82,18 +109,20 @@ from typing import Any
 from flint import fmpq
 
 from .allocation import Allocation
-from .errors import AllocationError, DomainError, ParameterError
+from .errors import AllocationError, DomainError, LimitExceeded, ParameterError
 from .lp import OPTIMAL, solve
-from .numbers import ZERO, canonical
+from .numbers import ONE, ZERO, canonical
 from .properties.cardinal import (BlockingCoalition, CardinalData, ParetoImprovement,
                                   WelfareWeights, _assignment_lp, _farkas, _nest, _price_lp,
                                   analyse_ex_ante_po, analyse_weak_core, cardinal_reason)
 
-__all__ = ["MAX_AGENTS", "Turn", "NotOutcome", "Decomposition", "decompose", "turn_market",
-           "turn_violations", "core_decomposition", "decomposition_for", "certificate_document"]
+__all__ = ["MAX_AGENTS", "BUDGETS", "Turn", "NotOutcome", "Decomposition", "decompose",
+           "turn_market", "turn_violations", "hz_violations", "core_decomposition",
+           "decomposition_for", "certificate_document"]
 
 MAX_AGENTS = 6        # default size limit of the coarsest-partition search
 MAX_SEARCH = 8        # its largest allowed value (= check_sp.MAX_AGENTS, the tree's limit)
+BUDGETS = ("free", "equal")   # free incomes (the seed's SP) or equal budgets per turn (``sp``)
 
 
 @dataclass(frozen=True)
@@ -107,14 +136,18 @@ class Turn:
     prices: tuple[fmpq, ...]
     alpha: dict[str, fmpq]
     beta: dict[str, fmpq]
+    budget: fmpq | None = None      # the members' common budget (equal-budget mode), else None
 
     def to_json(self) -> dict:
-        return {"group": list(self.group),
-                "supply": {o: canonical(s) for o, s in zip(self.objects, self.supply)},
-                "prices": {o: canonical(p) for o, p in zip(self.objects, self.prices)},
-                "agents": {a: {"alpha": canonical(self.alpha[a]),
-                               "beta": canonical(self.beta[a])}
-                           for a in self.group if a in self.alpha}}
+        out: dict[str, Any] = {"group": list(self.group),
+                               "supply": {o: canonical(s)
+                                          for o, s in zip(self.objects, self.supply)}}
+        if self.budget is not None:
+            out["budget"] = canonical(self.budget)
+        out["prices"] = {o: canonical(p) for o, p in zip(self.objects, self.prices)}
+        out["agents"] = {a: {"alpha": canonical(self.alpha[a]), "beta": canonical(self.beta[a])}
+                         for a in self.group if a in self.alpha}
+        return out
 
 
 @dataclass(frozen=True)
@@ -133,7 +166,8 @@ class Decomposition:
     ``turns``: a decomposition (the coarsest when ``coarsest``), or None when the assignment is
     an SP outcome for no partition; then ``not_outcome`` (the tree, n <= ``max_agents``) or
     ``blocking`` (a blocking coalition: not in the weak core, so no SP outcome by Theorem 3)
-    proves it.  ``lps`` counts the LPs solved after the ex-ante PO one.
+    proves it.  ``budgets``: "free" (free incomes) or "equal" (equal budgets per turn).
+    ``lps`` counts the LPs solved after the ex-ante PO one.
     """
 
     agents: tuple[str, ...]
@@ -146,6 +180,7 @@ class Decomposition:
     blocking: BlockingCoalition | None
     max_agents: int
     lps: int
+    budgets: str = "free"
 
     @property
     def partition(self) -> tuple[tuple[str, ...], ...] | None:
@@ -161,15 +196,18 @@ class Decomposition:
         return w.dominating if isinstance(w, ParetoImprovement) else None
 
     def claim(self) -> tuple[str, dict]:
-        """(claim, witness) of the certificate (``certificates/check_sp.py``)."""
+        """(claim, witness) of the certificate (``certificates/check_sp.py``); in equal-budget
+        mode the witness has ``"budgets": "equal"`` and the prices are in units of the budget
+        (every member's budget is 1)."""
+        mode = {"budgets": "equal"} if self.budgets == "equal" else {}
         if self.turns is not None:
             return "sp.decomposition", {
-                "partition": [list(t.group) for t in self.turns],
+                **mode, "partition": [list(t.group) for t in self.turns],
                 "turns": [{k: v for k, v in t.to_json().items() if k in ("prices", "agents")}
                           for t in self.turns]}
         if self.not_outcome is None:
             assert self.blocking is not None
-            return "sp.not-outcome", {"blocking": {
+            return "sp.not-outcome", {**mode, "blocking": {
                 "coalition": list(self.blocking.coalition),
                 "reallocation": {a: {o: canonical(x) for o, x in zip(self.objects, row) if x}
                                  for a, row in self.blocking.reallocation.items()}}}
@@ -180,10 +218,10 @@ class Decomposition:
                 entries.append({"group": list(g), "continue": True} if mult is None else
                                {"group": list(g), "multipliers": _nest(mult)})
             nodes.append({"remaining": list(rest), "groups": entries})
-        return "sp.not-outcome", {"nodes": nodes}
+        return "sp.not-outcome", {**mode, "nodes": nodes}
 
     def to_json(self) -> dict:
-        out: dict[str, Any] = {"ex_ante_po": self.ex_ante_po}
+        out: dict[str, Any] = {"budgets": self.budgets, "ex_ante_po": self.ex_ante_po}
         if self.dominating is not None:
             out["dominating"] = self.dominating.to_mapping()
         out["sp_outcome"] = self.is_sp_outcome
@@ -242,18 +280,50 @@ def turn_violations(mk: CardinalData, prices: Sequence[fmpq], alpha: dict[str, f
     return bad
 
 
-def _solve_turn(mk: CardinalData) -> Turn | dict:
-    """Supporting prices of a market (a :class:`Turn`) or the Farkas multipliers."""
+def hz_violations(mk: CardinalData, prices: Sequence[fmpq], alpha: dict[str, fmpq],
+                  beta: dict[str, fmpq], budget: fmpq) -> list[str]:
+    """Every violated condition of an HZ equilibrium with the common ``budget`` (module
+    docstring, "Equal budgets"): the turn-support conditions, non-satiated members spend the
+    budget, satiated ones at most the budget on a cheapest bundle of top objects."""
+    bad = turn_violations(mk, prices, alpha, beta)
+    for i, a in enumerate(mk.agents):
+        cost = sum((p * x for p, x in zip(prices, mk.q[i]) if x), ZERO)
+        if not mk.satiated[i]:
+            if cost != budget:
+                bad.append(f"agent {a!r} is not satiated but spends {canonical(cost)}")
+            continue
+        if cost > budget or any(prices[j] < cost for j in mk.top[i]):
+            bad.append(f"satiated agent {a!r} pays {canonical(cost)}: over the budget or not "
+                       f"a cheapest top bundle")
+    return bad
+
+
+def _solve_turn(mk: CardinalData, budgets: str = "free") -> Turn | dict:
+    """Supporting prices of a market (a :class:`Turn`) or the Farkas multipliers: the
+    ``pm`` system (free incomes) or the ``hz`` system with every budget 1 (equal budgets;
+    the LP's scale s is divided out, so the prices are in units of the budget).  With equal
+    budgets the ``pm`` system is tried first: its rows are among the ``hz`` system's, so its
+    Farkas vector (no budget rows) refutes HZ prices too, and reads "not even free incomes"."""
     lp, keys, var = _price_lp(mk, "pm")
     r = solve(lp)
     if r.status != OPTIMAL:
         return _farkas(r, keys)
+    if budgets == "equal":
+        lp, keys, var = _price_lp(mk, "hz", budgets=tuple(ONE for _ in mk.agents))
+        r = solve(lp)
+        if r.status != OPTIMAL:
+            return _farkas(r, keys)
     x = r.x
     assert x is not None
-    prices = tuple(x[var["P"][j]] if j in var["P"] else ZERO for j in range(mk.m))
-    alpha = {mk.agents[i]: x[a] for i, a in var["alpha"].items()}
-    beta = {mk.agents[i]: x[b] for i, b in var["beta"].items()}
-    return Turn(mk.agents, mk.objects, mk.supply, prices, alpha, beta)
+    scale = x[var["s"]] if var["s"] is not None else ONE
+    prices = tuple(x[var["P"][j]] / scale if j in var["P"] else ZERO for j in range(mk.m))
+    alpha = {mk.agents[i]: x[a] / scale for i, a in var["alpha"].items()}
+    beta = {mk.agents[i]: x[b] / scale for i, b in var["beta"].items()}
+    if budgets != "equal":
+        return Turn(mk.agents, mk.objects, mk.supply, prices, alpha, beta)
+    bad = hz_violations(mk, prices, alpha, beta, ONE)
+    assert not bad, bad      # the LP's solution is exact: a failure is a bug here
+    return Turn(mk.agents, mk.objects, mk.supply, prices, alpha, beta, ONE)
 
 
 def _turn_from_weights(d: CardinalData, mk: CardinalData, w: WelfareWeights) -> Turn:
@@ -337,8 +407,16 @@ def _validated(economy: Any, allocation: Allocation) -> CardinalData:
     return cardinal_data(economy, allocation)
 
 
-def decompose(economy: Any, allocation: Allocation, *, max_agents: int = MAX_AGENTS
-              ) -> Decomposition:
+def _budgets_mode(budgets: str) -> str:
+    if budgets not in BUDGETS:
+        raise ParameterError(f"--budgets must be one of {', '.join(BUDGETS)} (free incomes, or "
+                             f"equal budgets in every turn as in the sp mechanism), got "
+                             f"{budgets!r}")
+    return budgets
+
+
+def decompose(economy: Any, allocation: Allocation, *, max_agents: int = MAX_AGENTS,
+              budgets: str = "free") -> Decomposition:
     """Decompose ``allocation`` into sequential-pseudomarket turns (module docstring).
 
     Order of work: ex-ante PO (one LP; PO input gets [N] from its welfare weights); the one-turn
@@ -347,7 +425,13 @@ def decompose(economy: Any, allocation: Allocation, *, max_agents: int = MAX_AGE
     none; for larger n the weak-core construction (polynomial; a decomposition that need not
     be the coarsest, or a blocking coalition).  Raises :class:`DomainError` outside the cardinal
     model and :class:`AllocationError` for an infeasible allocation.
+
+    ``budgets="equal"``: every turn must be an HZ equilibrium with equal budgets (module
+    docstring, "Equal budgets").  PO input is not enough for one turn then, and the weak-core
+    construction does not apply: for n > ``max_agents`` only [N] or a blocking coalition
+    answers, otherwise :class:`LimitExceeded`.
     """
+    mode = _budgets_mode(budgets)
     if not 0 <= max_agents <= MAX_SEARCH:
         raise ParameterError(f"--max-agents must be between 0 and {MAX_SEARCH} (the search "
                              f"solves up to 3^n LPs; the checker enumerates the tree's subsets "
@@ -361,9 +445,9 @@ def decompose(economy: Any, allocation: Allocation, *, max_agents: int = MAX_AGE
              tree: NotOutcome | None = None, blocking: BlockingCoalition | None = None
              ) -> Decomposition:
         return Decomposition(d.agents, d.objects, isinstance(po, WelfareWeights), po, turns,
-                             coarsest, tree, blocking, max_agents, lps)
+                             coarsest, tree, blocking, max_agents, lps, mode)
 
-    if isinstance(po, WelfareWeights):
+    if isinstance(po, WelfareWeights) and mode == "free":
         mk = turn_market(d, range(d.n), everyone)
         turn = _turn_from_weights(d, mk, po)
         bad = turn_violations(mk, turn.prices, turn.alpha, turn.beta)
@@ -377,13 +461,22 @@ def decompose(economy: Any, allocation: Allocation, *, max_agents: int = MAX_AGE
         nonlocal lps
         key = (g, rest)
         if key not in cache:
-            cache[key] = _solve_turn(turn_market(d, sorted(g), rest))
+            cache[key] = _solve_turn(turn_market(d, sorted(g), rest), mode)
             lps += 1
         return cache[key]
 
     one = turn_of(everyone, everyone)
     if isinstance(one, Turn):
         return done((one,))
+    if d.n > max_agents and mode == "equal":
+        core = analyse_weak_core(economy, allocation)
+        lps += core.lps
+        if isinstance(core, BlockingCoalition):
+            return done(None, blocking=core)
+        raise LimitExceeded(f"decompose --budgets equal: {d.n} agents > --max-agents "
+                            f"{max_agents}, the assignment is in the weak core and [N] is no "
+                            f"HZ equilibrium with equal budgets; deciding it needs the search "
+                            f"over ordered partitions (up to 3^n LPs)")
     if d.n > max_agents:
         turns, rest = [], everyone
         while rest:
@@ -453,9 +546,12 @@ def decompose(economy: Any, allocation: Allocation, *, max_agents: int = MAX_AGE
 
 
 def decomposition_for(economy: Any, allocation: Allocation,
-                      partition: Sequence[Sequence[str]]) -> tuple[Turn, ...] | tuple[int, dict]:
+                      partition: Sequence[Sequence[str]], budgets: str = "free"
+                      ) -> tuple[Turn, ...] | tuple[int, dict]:
     """Check one given ordered partition: its turns with supporting prices, or (t, Farkas
-    multipliers) for the first turn t (0-based) whose group has none."""
+    multipliers) for the first turn t (0-based) whose group has none (``budgets`` as in
+    :func:`decompose`)."""
+    mode = _budgets_mode(budgets)
     d = _validated(economy, allocation)
     index = {a: i for i, a in enumerate(d.agents)}
     flat = [a for g in partition for a in g]
@@ -466,7 +562,7 @@ def decomposition_for(economy: Any, allocation: Allocation,
     turns = []
     for t, g in enumerate(partition):
         gs = frozenset(index[a] for a in g)
-        r = _solve_turn(turn_market(d, sorted(gs), rest))
+        r = _solve_turn(turn_market(d, sorted(gs), rest), mode)
         if not isinstance(r, Turn):
             return t, r
         turns.append(r)
@@ -479,4 +575,5 @@ def certificate_document(economy: Any, allocation: Allocation, result: Decomposi
     about the same allocation join it with ``certificates.build.conjunction``."""
     from .certificates.build import certificate
     claim, witness = result.claim()
-    return certificate(claim, economy, allocation, witness, prop="sp-outcome")
+    prop = "sp-outcome-equal-budgets" if result.budgets == "equal" else "sp-outcome"
+    return certificate(claim, economy, allocation, witness, prop=prop)

@@ -1,8 +1,22 @@
-"""Shared helpers for certificate tests: single-number mutations of a certificate."""
+"""Shared helpers for certificate tests: single-number mutations of a certificate; checking a
+document after a JSON round trip."""
 from __future__ import annotations
 
 import copy
+import json
 from fractions import Fraction
+
+
+def verdict(doc: dict):
+    """The standard-library checker's report on ``doc`` (after a JSON round trip)."""
+    from exactassign.certificates import check
+    return check.check_certificate(json.loads(json.dumps(doc)))
+
+
+def assert_valid(doc: dict) -> dict:
+    report = verdict(doc)
+    assert report.verdict == "valid", [v.as_dict() for v in report.violations]
+    return doc
 
 
 def numeric_mutations(doc: dict, delta: Fraction = Fraction(1, 7)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 import time
@@ -78,6 +79,13 @@ EXPECTED_CODES = {
     "sp.not-outcome_group_uncovered": {"sp-not-outcome.node.uncovered"},
     "sp.not-outcome_continue_without_node": {"sp-not-outcome.group.continue-missing"},
     "sp.not-outcome_blocking_not_feasible": {"core-blocked.reallocation.column-sum"},
+    # equal budgets (HZ per turn): the seed's satiated x must hold a cheapest top object; free-
+    # income prices of two identical agents' unequal split make them spend unequally
+    "sp.decomposition_equal_budgets_x_not_cheapest": {"hz.not-cheapest",
+                                                      "hz.budget.not-spent"},
+    "sp.decomposition_equal_budgets_free_income_prices": {"hz.budget.not-spent"},
+    "sp.not-outcome_equal_budgets_budget_rows_dropped": {
+        "hz-no-equilibrium.farkas.nonneg-variable"},
     "ps.outcome_not_best": {"ps.eating.not-best", "ps.supply.negative", "ps.outcome.mismatch"},
     "ps.outcome_no_event": {"ps.phase.no-event", "ps.phase.exhausted"},
     "ps.outcome_rsd_is_not_ps": {"ps.outcome.mismatch"},
@@ -182,6 +190,9 @@ EXPECTED_MALFORMED = {
     "all_single_part": "witness.claims",
     "not-ordinal-fair_missing_holder": "witness.holder",
     "sp.not-outcome_two_witness_forms": "witness",
+    "sp.decomposition_budgets_not_equal_or_absent": "witness.budgets",
+    "sp.decomposition_equal_budgets_entry_gives_budgets": "witness.turns[0].budgets",
+    "all_same_part_twice": "witness.claims[1].claim",
 }
 
 
@@ -567,7 +578,7 @@ LABEL_KEYS = {"misreport", "mechanisms", "claim", "eating", "exhausted", "satiat
               # btm.outcome (labels and source ids "E:o" / "L:o")
               "rule", "endowment_objects", "available", "indifferent_to", "favourites",
               "sources", "id", "kind", "root", "in_tree", "out_tree", "next", "source",
-              # sp.decomposition / sp.not-outcome
+              # sp.decomposition / sp.not-outcome (their "budgets": "equal" is a mode, not a number)
               "partition", "remaining", "group", "coalition"}
 # sd.outcome / rsd.outcome: the order, tiers, node object lists, blocking sets (promise
 # references [agent, tier index]); only for those claims ("nodes" and "blocking" of
@@ -590,7 +601,8 @@ def number_paths(node, path=(), labels=frozenset(LABEL_KEYS)):
     elif isinstance(node, list):
         for k, v in enumerate(node):
             yield from number_paths(v, path + (k,), labels)
-    elif isinstance(node, (int, str)) and not isinstance(node, bool):
+    elif (isinstance(node, int) and not isinstance(node, bool)
+          or isinstance(node, str) and re.fullmatch(r"-?[0-9]+(/[0-9]+)?|-?[0-9]*\.[0-9]+", node)):
         part = path[3:5] if path[:2] == ("witness", "claims") else path[:2]  # inside "all"
         if path[:2] not in FREE_HINTS and part not in FREE_HINTS:
             yield path

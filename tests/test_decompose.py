@@ -31,7 +31,7 @@ from exactassign.numbers import Q
 from exactassign.properties import evaluate
 from exactassign.properties.cardinal import welfare_maximiser
 
-from _certs import numeric_mutations
+from _certs import assert_valid, numeric_mutations, verdict
 from _economies import assignments, cardinal_economies
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,15 +46,8 @@ def theorem1():
     return e, load_allocation(T1 / "Q.json", e), load_allocation(T1 / "Q_prime.json", e)
 
 
-def verdict(doc: dict) -> check.Report:
-    return check.check_certificate(json.loads(json.dumps(doc)))
-
-
 def assert_certified(e, q, d) -> dict:
-    doc = certificate_document(e, q, d)
-    report = verdict(doc)
-    assert report.verdict == "valid", [v.as_dict() for v in report.violations]
-    return doc
+    return assert_valid(certificate_document(e, q, d))
 
 
 def two_agents_not_sp():
@@ -219,6 +212,10 @@ def test_weak_core_equals_sp_outcomes_and_coarsest_is_shortest(data):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_every_sp_outcome_decomposes_with_its_partition_or_coarser(data):
+    """Free incomes and equal budgets (the mechanism's own): what holds exactly is that the sp
+    outcome for P is supported turn by turn along P with equal budgets, so the coarsest
+    equal-budget partition has at most |P| turns (it need not coarsen P), and the free-income
+    one at most as many again."""
     from exactassign.mechanisms.pseudomarket import sequential_pseudomarket
     e = data.draw(cardinal_economies(max_agents=3, max_objects=3))
     labels = [data.draw(st.integers(0, e.n - 1)) for _ in e.agents]
@@ -230,11 +227,15 @@ def test_every_sp_outcome_decomposes_with_its_partition_or_coarser(data):
     q = r.allocation
     own = decomposition_for(e, q, part)
     assert isinstance(own[0], Turn), own         # HZ equilibrium per turn => supported turn
+    own = decomposition_for(e, q, part, budgets="equal")
+    assert isinstance(own[0], Turn), own
     d = decompose(e, q)
-    assert d.is_sp_outcome and len(d.turns) <= len(part)
+    eq = decompose(e, q, budgets="equal")
+    assert eq.is_sp_outcome and len(d.turns) <= len(eq.turns) <= len(part)
     assert_certified(e, q, d)
+    assert_certified(e, q, eq)
     if len(part) == 1:                          # hz outcome: PO, sp with [N] reproduces it
-        assert d.partition == (e.agents,)
+        assert d.partition == eq.partition == (e.agents,)
         assert sequential_pseudomarket(e, partition=d.partition).allocation == q
 
 

@@ -12,14 +12,17 @@ another.  One certificate document then carries every part.  Witness::
     {"claims": [{"claim": C1, "witness": W1}, {"claim": C2, "witness": W2}, ...]}
 
 Checked: at least two parts, no part is ``all`` itself, every part is a claim the host checker
-supports, and every part holds for the envelope's ``instance`` and ``outcome.allocation``
-(each part is checked exactly as if it were a certificate of its own with that instance,
-outcome and witness).  Violations inside part k are reported under
+supports, no part is repeated (the same claim may appear twice with different witnesses: a
+witness can select the claim's reading, e.g. ``sp.decomposition`` with free incomes and with
+``"budgets": "equal"``), and every part holds for the envelope's ``instance`` and
+``outcome.allocation`` (each part is checked exactly as if it were a certificate of its own with
+that instance, outcome and witness).  Violations inside part k are reported under
 ``witness.claims[k].witness...``; a malformed part makes the whole document malformed.  The
 verdict is valid only if every part is.
 """
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -56,10 +59,12 @@ def claim_all(c: Any, w: dict) -> None:
         if claim not in host.CLAIMS:
             raise host.Malformed(host.at(path, "claim"), f"unsupported claim {claim!r} in a "
                                                          f"conjunction", "unsupported.claim")
-        if claim in seen:
-            raise host.Malformed(host.at(path, "claim"), f"claim {claim!r} appears twice")
-        seen.add(claim)
         witness = host.get(part, "witness", path, dict)
+        key = (claim, json.dumps(witness, sort_keys=True))
+        if key in seen:
+            raise host.Malformed(host.at(path, "claim"), f"the part {claim!r} appears twice "
+                                                         f"with the same witness")
+        seen.add(key)
         sub = host.Checker(c.inst, c.alloc)
         doc = getattr(c, "doc", None)
         sub.doc = dict(doc, claim=claim, witness=witness) if isinstance(doc, dict) else None

@@ -4,9 +4,11 @@ Standard library only.  ``check.py`` loads this file by path and merges :data:`C
 (``{claim: function(checker, witness)}``, the whole document being ``checker.doc``); the host's
 helpers (``Malformed``, ``Violation``, ``check_certificate``) are reached through the checker
 object's module.  The turn conditions are those of ``pm.equilibrium`` / ``pm.no-equilibrium``
-of the sibling ``check_cardinal.py`` (loaded here by path, like check.py loads its plugins),
-applied to the *market of a turn*, which this file builds itself from the instance and the
-outcome.  Nothing here searches; ``sp.not-outcome`` enumerates the subsets its tree must cover.
+(free incomes) or, with ``"budgets": "equal"``, ``hz.equilibrium`` / ``hz.no-equilibrium``
+(equal budgets, below) of the sibling ``check_cardinal.py`` (loaded here by path, like check.py
+loads its plugins), applied to the *market of a turn*, which this file builds itself from the
+instance and the outcome.  Nothing here searches; ``sp.not-outcome`` enumerates the subsets
+its tree must cover.
 
 Model (seed 000, §4; ``shared/spec/pseudomarkets.md`` §1, §4; ``exactassign/decompose.py``):
 the cardinal model of ``check_cardinal.py`` (valuations for every agent and object, rows of the
@@ -55,6 +57,22 @@ every member not satiated in the market).
     P·q_x >= α_x v_x·q_x + β_x > α_x u_x(q*_x) + β_x = P·q*_x (P the turn's prices).  An object
     with P_j > 0 is exhausted by N_t, so later turns hold none of it and C has exactly
     Σ_{x∈C_t} q*_xj of it: P·Σ_{C_t} q_x <= P·Σ_{C_t} q*_x, a contradiction.
+
+**Equal budgets** (the ``sp`` mechanism: each turn an HZ equilibrium with equal budgets).  Both
+claims take the optional witness field ``"budgets": "equal"`` (absent: free incomes as above;
+any other value is malformed).  Then a group's rows are *supported* iff they are a
+Hylland–Zeckhauser equilibrium of the group's market with one common budget b > 0 for its
+members: the conditions above plus P·q_x = b for every non-satiated member and, for a satiated
+member, P·q_x <= b and P·q_x <= P_l for every top object l of the market (a cheapest top
+bundle).  The conditions are homogeneous in (P, α, β, b), so b is normalised to **1**: prices
+are in units of the budget.  A ``turns`` entry is then a valid ``hz.equilibrium`` witness for
+the market with ``budgets`` 1 for every member and ``equal_budgets`` true (the checker adds
+both; an entry giving ``budgets`` or ``equal_budgets`` itself is malformed); violations carry
+``hz.*`` codes.  A tree entry's ``multipliers`` are an ``hz.no-equilibrium`` Farkas
+certificate for that system with budgets 1 (rows ``budget``, ``cheapest``, ``scale`` besides
+``price`` and ``alpha``): by homogeneity it excludes every common positive budget.  The
+``blocking`` form needs nothing more: an HZ turn satisfies the free-income turn conditions,
+so equal-budget SP outcomes are SP outcomes and lie in the weak core.
 
 Further claims about the same instance and outcome (e.g. ``core.weak``, ``ex-ante.not-po``) go
 with these in one ``all`` conjunction (``check_all.py``).
@@ -130,6 +148,25 @@ class _Setup:
             raise h.Malformed(path, f"{what}: the list is empty")
         return out
 
+    def mode(self, w: dict) -> bool:
+        """True for ``"budgets": "equal"``, False without the field (free incomes)."""
+        if "budgets" not in w:
+            return False
+        if w["budgets"] != "equal":
+            raise self.host.Malformed("witness.budgets", f"'budgets' must be \"equal\" (or "
+                                                         f"absent for free incomes), got "
+                                                         f"{w['budgets']!r}")
+        return True
+
+    def hz_witness(self, group: list, entry: dict, where: str) -> dict:
+        """``entry`` with every member's budget 1 and ``equal_budgets`` (equal-budget mode)."""
+        for key in ("budgets", "equal_budgets"):
+            if key in entry:
+                raise self.host.Malformed(self.host.at(where, key), "with \"budgets\": "
+                                          "\"equal\" every budget is 1 (prices in units of the "
+                                          "budget): the entry must not give " + key)
+        return {**entry, "budgets": {a: 1 for a in group}, "equal_budgets": True}
+
     def market(self, group: list, remaining: set, claim: str, witness: dict) -> dict:
         """The certificate of ``claim`` about the group's market (module docstring)."""
         m = self.m
@@ -147,6 +184,8 @@ class _Setup:
     def sub(self, doc: dict, where: str, code: str) -> None:
         """Check a market certificate with check_cardinal; report under ``where``."""
         for vcode, path, message in self.card.check_cardinal(doc):
+            if _remap(path, "witness.budgets", "") != path:    # added by hz_witness: the entry
+                path = "witness"
             if vcode.startswith("malformed.") and path.startswith("witness"):
                 raise self.host.Malformed(_remap(path, "witness", where), message, vcode)
             if vcode.startswith("malformed."):          # the derived market itself
@@ -169,6 +208,7 @@ class _Setup:
 def claim_sp_decomposition(c: Any, w: dict) -> None:
     s = _Setup(c)
     h = s.host
+    equal = s.mode(w)
     groups_raw = h.typed(h.get(w, "partition", "witness"), list, "witness.partition")
     turns = h.typed(h.get(w, "turns", "witness"), list, "witness.turns")
     groups, seen = [], set()
@@ -192,7 +232,8 @@ def claim_sp_decomposition(c: Any, w: dict) -> None:
     for t, (g, entry) in enumerate(zip(groups, turns)):
         p = h.at("witness.turns", t)
         entry = h.typed(entry, dict, p)
-        doc = s.market(g, remaining, "pm.equilibrium", entry)
+        doc = (s.market(g, remaining, "hz.equilibrium", s.hz_witness(g, entry, p)) if equal
+               else s.market(g, remaining, "pm.equilibrium", entry))
         given = set(h.typed(h.get(entry, "prices", p), dict, h.at(p, "prices")))
         live = set(doc["instance"]["objects"])
         if given != live:
@@ -208,6 +249,7 @@ def claim_sp_not_outcome(c: Any, w: dict) -> None:
     s = _Setup(c)
     h = s.host
     agents = s.m.agents
+    equal = s.mode(w)
     if ("blocking" in w) == ("nodes" in w):
         raise h.Malformed("witness", "give exactly one of 'nodes' (the tree) and 'blocking'")
     if "blocking" in w:
@@ -255,8 +297,11 @@ def claim_sp_not_outcome(c: Any, w: dict) -> None:
                       f"remaining set {members}")
                 continue
             if "multipliers" in e:
-                doc = s.market(list(g), set(rest), "pm.no-equilibrium",
-                               {"multipliers": e["multipliers"]})
+                group = [a for a in agents if a in g]
+                mult = {"multipliers": e["multipliers"]}
+                doc = (s.market(group, set(rest), "hz.no-equilibrium",
+                                s.hz_witness(group, mult, pe)) if equal
+                       else s.market(group, set(rest), "pm.no-equilibrium", mult))
                 s.sub(doc, pe, "sp-not-outcome")
             elif e.get("continue") is True:
                 if not rest - g:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..allocation import Allocation
-from ..errors import ParameterError
+from ..errors import LimitExceeded, ParameterError
 from ..numbers import canonical
 from .efficiency import SdImprovement, analyse_sd_efficiency
 from .egalitarian import EgalitarianViolation, analyse_egalitarian, egalitarian_applies
@@ -211,22 +211,36 @@ def _hz_equilibrium(e: Any, p: Allocation) -> PropertyResult:
                      "hz.no-equilibrium", {"equal_budgets": True})
 
 
-def _sp_outcome(e: Any, p: Allocation) -> PropertyResult:
-    """Is the allocation a sequential-pseudomarket outcome for some ordered partition
-    (:mod:`exactassign.decompose`)?  Not applicable when the partition search would exceed
-    its limit (n > ``decompose.MAX_AGENTS`` and [N] does not support it)."""
+def _sp(name: str, budgets: str, e: Any, p: Allocation) -> PropertyResult:
     from ..decompose import MAX_AGENTS, decompose
     from .cardinal import cardinal_reason
     reason = cardinal_reason(e, p)
     if reason is not None:
-        return PropertyResult("sp-outcome", None, None, {}, f"not applicable: {reason}")
-    d = decompose(e, p)
-    cw = d.claim()
-    if cw is None:
-        return PropertyResult("sp-outcome", None, None, {},
+        return PropertyResult(name, None, None, {}, f"not applicable: {reason}")
+    try:
+        d = decompose(e, p, budgets=budgets)
+    except LimitExceeded:
+        return PropertyResult(name, None, None, {},
                               f"not checked: {e.n} agents > {MAX_AGENTS} (the search over "
-                              f"ordered partitions is exponential) and [N] does not support it")
-    return PropertyResult("sp-outcome", d.turns is not None, cw[0], cw[1])
+                              f"ordered partitions is exponential), [N] does not support it "
+                              f"and no coalition blocks")
+    claim, witness = d.claim()
+    return PropertyResult(name, d.turns is not None, claim, witness)
+
+
+def _sp_outcome(e: Any, p: Allocation) -> PropertyResult:
+    """Is the allocation a sequential-pseudomarket outcome for some ordered partition, with
+    free incomes (the seed's definition; :mod:`exactassign.decompose`)?  Every allocation in
+    the weak core is one, so the answer is always decided (by the weak-core construction
+    beyond ``decompose.MAX_AGENTS`` agents)."""
+    return _sp("sp-outcome", "free", e, p)
+
+
+def _sp_outcome_equal(e: Any, p: Allocation) -> PropertyResult:
+    """Is the allocation an outcome of the ``sp`` mechanism (HZ equilibrium with equal budgets
+    in every turn) for some ordered partition?  Not checked when n > ``decompose.MAX_AGENTS``,
+    [N] is no equal-budget HZ equilibrium and the allocation is in the weak core."""
+    return _sp("sp-outcome-equal-budgets", "equal", e, p)
 
 
 PROPERTIES.update({p.name: p for p in (
@@ -240,7 +254,11 @@ PROPERTIES.update({p.name: p for p in (
     Property("hz-equilibrium", "Hylland-Zeckhauser equilibrium with equal budgets", True,
              _hz_equilibrium, _needs_valuations),
     Property("sp-outcome", "a sequential-pseudomarket outcome for some ordered partition "
-             "(coarsest partition with per-turn prices)", True, _sp_outcome, _needs_valuations),
+             "(coarsest partition with per-turn prices; free incomes)", True, _sp_outcome,
+             _needs_valuations),
+    Property("sp-outcome-equal-budgets", "an outcome of the sp mechanism (HZ equilibrium with "
+             "equal budgets in every turn) for some ordered partition", True, _sp_outcome_equal,
+             _needs_valuations),
 )})
 
 

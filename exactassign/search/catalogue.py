@@ -144,6 +144,15 @@ KNOWN: list[Entry] = [
           "so its outcome can be blocked, and an assignment outside the weak core is a "
           "sequential-pseudomarket outcome for no ordered partition (certified by a tree of "
           "Farkas certificates over every first group)", budget=Budget(300, 60.0)),
+    Entry("weak-core-not-sp-outcome-equal-budgets",
+          _t("sp-outcome-equal-budgets", "rsd", given=("weak-core", "ex-ante-po")),
+          _d(preferences="valuations", agents=(2, 3), objects=(2, 3)),
+          SEQ + " and exactassign/decompose.py: with free incomes the weak core equals the SP "
+          "outcomes, but the sp mechanism's turns are HZ equilibria with equal budgets, and an "
+          "assignment can be ex-ante PO (so in the weak core) without being an SP outcome with "
+          "equal budgets for any ordered partition (certified by a tree of hz.no-equilibrium "
+          "Farkas certificates over every first group): issue 7's 'economy where the weak "
+          "core strictly contains the SP outcomes'", budget=Budget(300, 60.0)),
     Entry("sp-outcome-not-ex-ante-po", _t("ex-ante-po", "sp", params={"partition": "1;2;3"}),
           _d(preferences="valuations", agents=(3, 3), objects=(3, 3)),
           SEQ + ": a sequential-pseudomarket outcome need not be ex-ante PO (PO is a subset of "
@@ -308,10 +317,11 @@ THEOREMS: list[Entry] = [
           _d(preferences="valuations", supply="random", agents=(2, 5), objects=(2, 4)),
           SEQ + ", Theorem 2 (every ex-ante PO assignment is an SP outcome; here with the "
           "single group [N], pseudomarkets.md §1)", budget=Budget(400, 60.0)),
-    # weak core = SP outcomes (exactassign/decompose.py): the "economy where the weak core
-    # strictly contains the SP outcomes" asked for in issue 7 does not exist; this search
-    # covers the rsd outcomes in the weak core that are not PO (seed 9 reaches the stored
-    # counterexample weak-core-not-ex-ante-po)
+    # weak core = SP outcomes with free incomes (exactassign/decompose.py): there the "economy
+    # where the weak core strictly contains the SP outcomes" asked for in issue 7 does not
+    # exist (with the sp mechanism's equal budgets it does: KNOWN
+    # weak-core-not-sp-outcome-equal-budgets); this search covers the rsd outcomes in the weak
+    # core that are not PO (seed 9 reaches the stored counterexample weak-core-not-ex-ante-po)
     Entry("weak-core-is-sp-outcome", _t("sp-outcome", "rsd", given=("weak-core",)),
           _d(preferences="valuations", supply="random", values=3, agents=(3, 4),
              objects=(2, 4)),
@@ -320,6 +330,12 @@ THEOREMS: list[Entry] = [
     Entry("sp-weak-core", _t("weak-core", "sp", params={"partition": "1,2;3"}),
           _d(preferences="valuations", agents=(3, 3), objects=(2, 3), supply="random"),
           SEQ + ", Theorem 3: every SP outcome is in the weak core", budget=Budget(10, 60.0)),
+    Entry("sp-is-sp-outcome-equal-budgets",
+          _t("sp-outcome-equal-budgets", "sp", params={"partition": "1;2,3"}),
+          _d(preferences="valuations", agents=(3, 3), objects=(2, 3), supply="random"),
+          "exactassign/decompose.py: every outcome of the sp mechanism (HZ equilibria with "
+          "equal budgets per turn) is certified as an SP outcome with equal budgets",
+          budget=Budget(10, 60.0)),
 ]
 
 

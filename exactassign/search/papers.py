@@ -10,7 +10,7 @@ its reference; regeneration (``certificates/regenerate.py``) re-certifies every 
 
 >>> doc = document(PAPERS[0])
 >>> doc["claim"], [part["claim"] for part in doc["witness"]["claims"]]
-('all', ['ex-ante.not-po', 'sp.decomposition', 'core.weak'])
+('all', ['ex-ante.not-po', 'sp.decomposition', 'core.weak', 'sp.decomposition'])
 """
 from __future__ import annotations
 
@@ -73,14 +73,20 @@ PAPERS: list[PaperCounterexample] = [
         "picks i in the first turn and y gets j, which is not Pareto optimal. Under the "
         "seed's equilibrium definition (free incomes; a satiated agent imposes no price "
         "condition) the assignment is even a one-turn SP outcome (exactassign/decompose.py), "
-        "and it is in the weak core (Theorem 3)",
-        _two_agents, _two_agents_q, ("ex-ante-po", "sp-outcome", "weak-core")),
+        "and it is in the weak core (Theorem 3). With the sp mechanism's equal budgets "
+        "(HZ's cheapest-bundle rule binds the satiated x) it is an SP outcome only for "
+        "[x][y], as the seed reads it",
+        _two_agents, _two_agents_q,
+        ("ex-ante-po", "sp-outcome", "weak-core", "sp-outcome-equal-budgets")),
     PaperCounterexample(
         "seed000-theorem1",
         SEQ + ", Theorem 1 instance (shared/spec/pseudomarkets.md §1): Q is an SP outcome "
         "for [x1, x2, y1, y2][z] and in the weak core, but contrary to the seed it is not "
-        "ex-ante Pareto optimal (a three-way trade makes z better off)",
-        _theorem1, _theorem1_q, ("ex-ante-po", "sp-outcome", "weak-core")),
+        "ex-ante Pareto optimal (a three-way trade makes z better off). The same partition "
+        "works with equal budgets, i.e. Q is an outcome of the sp mechanism (prices (2, 1, 0, "
+        "0) scaled to budget 1)",
+        _theorem1, _theorem1_q,
+        ("ex-ante-po", "sp-outcome", "weak-core", "sp-outcome-equal-budgets")),
 ]
 
 

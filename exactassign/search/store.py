@@ -152,9 +152,10 @@ def _row(root: Path, path: Path, doc: dict) -> list[str]:
     rel = path.relative_to(root).as_posix()
     if s.get("reference"):
         source = f"{s['reference']}. " + source
-    claims = ([part["claim"] for part in doc["witness"]["claims"]] if doc["claim"] == "all"
-              else [doc["claim"]])
-    claim = " + ".join(f"`{c}`" for c in claims)
+    parts = doc["witness"]["claims"] if doc["claim"] == "all" else [doc]
+    claim = " + ".join(f"`{p['claim']}`" + (" (equal budgets)" if isinstance(
+        p.get("witness"), dict) and p["witness"].get("budgets") == "equal" else "")
+        for p in parts)
     return [prop, f"`{mech}`", size, claim, source, f"[{rel}]({rel})"]
 
 
