@@ -319,6 +319,8 @@ def _promises(c: Any, r: _Replay, a: str, st: dict, p: str, made: dict, qkey: tu
             span, earlier = set(tiers[t]), []
             for i, ref in enumerate(h.get(e, "blocking", ep, list)):
                 key = tuple(h.typed(ref, list, h.at(bp, i)))
+                if len(key) != 2 or type(key[0]) is not str or type(key[1]) is not int:
+                    raise h.Malformed(h.at(bp, i), "a blocking promise is [agent, tier index]")
                 if key not in made or key in {x[:2] for x in earlier}:
                     c.bad("sd.promise.blocking", h.at(bp, i), f"{list(key)!r:.60} is not a "
                           f"(distinct) earlier promise [agent, tier index]")
