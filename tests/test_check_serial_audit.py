@@ -6,16 +6,21 @@
   (tests/_sd_reference.py: Hall's condition over object sets, the maximal tight set as the
   union of all tight sets, rule G from the Hall inequalities, rsd as the plain average over all
   n! orders with Fractions; it does not call the mechanism).
-* Forgeries: malformed blocking references are rejected, not a crash; a coherent forgery of
-  the rsd table (a terminal value changed and the change propagated up to the root by the
-  table's own recursion) is rejected at the terminal; successors that are the state itself
-  (a cycle), a duplicated state, a missing move, a blocking set naming a later promise and a
-  dropped tight block covered by a slack hint are all rejected.
+  Two generators: the shared ``economies`` strategy and one with scarce supplies (1/2 .. 2)
+  and shared preference orders, where tight blocks, cuts and blocking sets are frequent.
+* Forgeries: a blocking reference that is not [agent, tier index] is malformed (it crashed the
+  checker with a TypeError before); a coherent forgery of the rsd type values (every state
+  with agents left shifted by the same amount, so every state but the last layer stays locally
+  consistent) is caught above the terminal layer; a changed terminal realisation, a move to
+  the state itself or to the wrong layer, a duplicated state with another value, a missing
+  move or state, a blocking set naming a later promise and a dropped tight block covered by a
+  slack hint are all rejected.
 """
 from __future__ import annotations
 
 import copy
 import json
+import random
 from fractions import Fraction
 
 import pytest
@@ -68,9 +73,37 @@ def test_reference_reproduces_known_numbers():
                                                                 "c": Fraction(1, 2)}
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(economies(max_agents=4, max_objects=4, ties=True), st.randoms(use_true_random=False))
-def test_certified_sd_and_rsd_equal_the_brute_force_reference(e, rnd):
+@st.composite
+def _tied_order(draw, objects: list) -> list:
+    """A weak order over a random non-empty subset, with large indifference classes."""
+    listed = draw(st.permutations(objects))[:draw(st.integers(1, len(objects)))]
+    tiers, cur = [], []
+    for o in listed:
+        cur.append(o)
+        if draw(st.integers(0, 2)) == 0:
+            tiers.append(cur)
+            cur = []
+    return tiers + ([cur] if cur else [])
+
+
+@st.composite
+def scarce_economies(draw) -> Economy:
+    """n <= 4 agents, m <= 4 objects, supplies in {1/2, 1, 3/2}, weak orders with large
+    indifference classes over random subsets, often repeated (agents of one type)."""
+    n, m = draw(st.integers(2, 4)), draw(st.integers(2, 4))
+    objects = list("abcd"[:m])
+    prefs: dict = {}
+    for i in range(1, n + 1):
+        if i > 1 and draw(st.integers(0, 3)) == 0:
+            prefs[str(i)] = prefs[str(draw(st.integers(1, i - 1)))]
+        else:
+            prefs[str(i)] = draw(_tied_order(objects))
+    supply = {o: draw(st.sampled_from(["1/2", "1", "1", "3/2"])) for o in objects}
+    return Economy.create([str(i) for i in range(1, n + 1)], objects, preferences=prefs,
+                          supply=supply)
+
+
+def _cross_check(e: Economy, rnd) -> None:
     agents, objects, tiers, supply = from_economy(e)
     order = list(agents)
     rnd.shuffle(order)
@@ -80,6 +113,54 @@ def test_certified_sd_and_rsd_equal_the_brute_force_reference(e, rnd):
     doc = as_json(certify_result(e, run("rsd", e)))
     assert report(doc).verdict == "valid"
     assert full(e, outcome(doc)) == rsd_reference(agents, objects, tiers, supply)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(economies(max_agents=4, max_objects=4, ties=True), st.randoms(use_true_random=False))
+def test_certified_sd_and_rsd_equal_the_brute_force_reference(e, rnd):
+    _cross_check(e, rnd)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scarce_economies(), st.randoms(use_true_random=False))
+def test_certified_sd_and_rsd_equal_the_reference_with_scarce_supply(e, rnd):
+    _cross_check(e, rnd)
+
+
+def test_reference_cross_check_covers_blocks_and_cuts():
+    """Seeded random economies (n <= 4) where the witnesses use tight blocks with cuts, final
+    cuts and blocking sets (sd) and tight blocks inside the rsd table: the certified outcomes
+    equal the reference there too."""
+    rng = random.Random(14)
+    seen: set = set()
+    for _ in range(160):
+        n, m = rng.randint(2, 4), rng.randint(2, 4)
+        objs = "abcd"[:m]
+        prefs = {}
+        for i in range(n):
+            order = rng.sample(objs, rng.randint(1, m))
+            tiers, cur = [], []
+            for o in order:
+                cur.append(o)
+                if rng.random() < 0.4:
+                    tiers.append(cur)
+                    cur = []
+            prefs[str(i)] = tiers + ([cur] if cur else [])
+        supply = {o: rng.choice(["1", "2", "1/2", "3/2"]) for o in objs}
+        e = Economy.create([str(i) for i in range(n)], list(objs), preferences=prefs,
+                           supply=supply)
+        _cross_check(e, random.Random(rng.random()))
+        w = as_json(certify_result(e, REGISTRY["sd"].run(e, {})))["witness"]
+        blocks = [b for s in w["steps"] for b in s["blocks"]]
+        seen |= {"block"} if blocks else set()
+        seen |= {"block-cut"} if any(c for b in blocks for c in b["cuts"]) else set()
+        seen |= {"final-cut"} if any(w["final"]["cuts"]) else set()
+        seen |= {"blocking"} if any("blocking" in p for s in w["steps"]
+                                    for p in s["promised"]) else set()
+        table = as_json(certify_result(e, run("rsd", e)))["witness"]["states"]
+        seen |= {"rsd-block"} if any(mv["blocks"] for s in table
+                                     for mv in s.get("moves", [])) else set()
+    assert seen == {"block", "block-cut", "final-cut", "blocking", "rsd-block"}
 
 
 # ----------------------------------------------------------------------- sd forgeries
