@@ -21,7 +21,10 @@ from __future__ import annotations
 import copy
 import json
 import random
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,6 +35,8 @@ from _sd_reference import from_economy, rsd_reference, sd_reference
 from exactassign import REGISTRY, Economy, run
 from exactassign.certificates import check
 from exactassign.certificates.build import certify_result
+
+CHECK = Path(__file__).resolve().parent.parent / "exactassign" / "certificates" / "check.py"
 
 
 def as_json(cert: dict) -> dict:
@@ -177,6 +182,19 @@ def test_malformed_blocking_reference_is_malformed_not_a_crash(ref):
     assert report(doc).verdict == "valid"
     doc["witness"]["steps"][1]["promised"][0]["blocking"] = [ref]
     assert report(doc).verdict == "malformed"
+
+
+def test_a_long_digit_string_is_malformed_at_once(tmp_path):
+    """An amount of 40,000 digits followed by a letter: the decimal pattern of check.py
+    backtracked over every split of the digits (about cubic: minutes for this string, a hang
+    for longer ones); the script checker must answer 'malformed' within seconds."""
+    doc = _blocking_doc()
+    doc["witness"]["steps"][1]["promised"][0]["amount"] = "1" * 40000 + "x"
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(doc))
+    r = subprocess.run([sys.executable, "-I", str(CHECK), str(path)], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 2 and "malformed" in r.stdout
 
 
 def test_blocking_set_naming_a_later_promise_is_rejected():
