@@ -316,18 +316,18 @@ def _promises(c: Any, r: _Replay, a: str, st: dict, p: str, made: dict, qkey: tu
         y = _amount(c, h, e, ep, need)
         if y < need:
             bp = h.at(ep, "blocking")
-            span, earlier = set(tiers[t]), []
+            span, earlier = set(tiers[t]), {}
             for i, ref in enumerate(h.get(e, "blocking", ep, list)):
                 key = tuple(h.typed(ref, list, h.at(bp, i)))
                 if len(key) != 2 or type(key[0]) is not str or type(key[1]) is not int:
                     raise h.Malformed(h.at(bp, i), "a blocking promise is [agent, tier index]")
-                if key not in made or key in {x[:2] for x in earlier}:
+                if key not in made or key in earlier:
                     c.bad("sd.promise.blocking", h.at(bp, i), f"{list(key)!r:.60} is not a "
                           f"(distinct) earlier promise [agent, tier index]")
                     raise _Stop
-                earlier.append(made[key])
+                earlier[key] = made[key]
                 span |= made[key][2]
-            bound = h.fsum(inst.supply[o] for o in span) - h.fsum(x[3] for x in earlier)
+            bound = h.fsum(inst.supply[o] for o in span) - h.fsum(x[3] for x in earlier.values())
             if bound != y:
                 c.bad("sd.promise.not-maximal", bp, f"the blocking set bounds agent {a}'s "
                       f"tier {t + 1} by {bound}, not by {y}")
