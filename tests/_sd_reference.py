@@ -2,7 +2,8 @@
 exactassign/mechanisms/serial.py (not calling it): Fractions, Hall's condition enumerated over
 object sets instead of flows, the maximal tight set as the union of all tight sets, rule G as
 the largest amount allowed by every Hall inequality, and rsd as the plain average over all n!
-orders.  For tests only (exponential in the number of objects and agents).
+orders.  For tests only (exponential in the number of objects and agents).  Also the seeded
+economy generator and witness-feature summary shared by the sd certificate tests.
 
 Hall (fractional transportation): demands d_k on object sets A_k are realisable within
 supplies s iff for every object set U, the demands of the nodes with A_k ⊆ U sum to at most
@@ -177,3 +178,38 @@ def from_economy(e):
     tiers = {a: [frozenset(t) for t in e.preferences[i]] for i, a in enumerate(e.agents)}
     supply = {o: to_fraction(s) for o, s in zip(e.objects, e.supply)}
     return list(e.agents), list(e.objects), tiers, supply
+
+
+# ----------------------------------------------------------------------- shared test helpers
+def random_tied_economy(rng, max_agents: int):
+    """A seeded random economy for the sd certificate tests: 2..max_agents agents, 2..4
+    objects, weak orders over random subsets (a tier ends after each object with probability
+    0.4), supplies in {1, 2, 1/2, 3/2}."""
+    from exactassign import Economy
+    n, m = rng.randint(2, max_agents), rng.randint(2, 4)
+    objs = "abcd"[:m]
+    prefs = {}
+    for i in range(n):
+        order = rng.sample(objs, rng.randint(1, m))
+        tiers, cur = [], []
+        for o in order:
+            cur.append(o)
+            if rng.random() < 0.4:
+                tiers.append(cur)
+                cur = []
+        prefs[str(i)] = tiers + ([cur] if cur else [])
+    supply = {o: rng.choice(["1", "2", "1/2", "3/2"]) for o in objs}
+    return Economy.create([str(i) for i in range(n)], list(objs), preferences=prefs,
+                          supply=supply)
+
+
+def sd_witness_features(w: dict) -> set:
+    """Which parts of the ``sd.outcome`` format a witness uses: tight blocks, cuts inside
+    them, final cuts, blocking sets."""
+    blocks = [b for s in w["steps"] for b in s["blocks"]]
+    seen = {"block"} if blocks else set()
+    seen |= {"block-cut"} if any(c for b in blocks for c in b["cuts"]) else set()
+    seen |= {"final-cut"} if any(w["final"]["cuts"]) else set()
+    seen |= {"blocking"} if any("blocking" in p for s in w["steps"]
+                                for p in s["promised"]) else set()
+    return seen

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from _certs import numeric_mutations
 from _economies import economies
+from _sd_reference import random_tied_economy, sd_witness_features
 from exactassign import REGISTRY, Economy, run
 from exactassign.certificates import check
 from exactassign.certificates.build import certify_result
@@ -74,30 +75,9 @@ def test_sd_certificates_exercise_blocks_cuts_and_blocking_sets():
     rng = random.Random(3)
     seen = set()
     for _ in range(400):
-        n, m = rng.randint(2, 5), rng.randint(2, 4)
-        objs = "abcd"[:m]
-        prefs = {}
-        for i in range(n):
-            order = rng.sample(objs, rng.randint(1, m))
-            tiers, cur = [], []
-            for o in order:
-                cur.append(o)
-                if rng.random() < 0.4:
-                    tiers.append(cur)
-                    cur = []
-            prefs[str(i)] = tiers + ([cur] if cur else [])
-        supply = {o: rng.choice(["1", "2", "1/2", "3/2"]) for o in objs}
-        e = Economy.create([str(i) for i in range(n)], list(objs), preferences=prefs,
-                           supply=supply)
-        doc = sd_cert(e)
+        doc = sd_cert(random_tied_economy(rng, 5))
         assert verdict(doc) == "valid"
-        w = doc["witness"]
-        blocks = [b for s in w["steps"] for b in s["blocks"]]
-        seen |= {"block"} if blocks else set()
-        seen |= {"block-cut"} if any(c for b in blocks for c in b["cuts"]) else set()
-        seen |= {"final-cut"} if any(w["final"]["cuts"]) else set()
-        seen |= {"blocking"} if any("blocking" in p for s in w["steps"]
-                                    for p in s["promised"]) else set()
+        seen |= sd_witness_features(doc["witness"])
     assert seen == {"block", "block-cut", "final-cut", "blocking"}
 
 

@@ -31,7 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _economies import economies
-from _sd_reference import from_economy, rsd_reference, sd_reference
+from _sd_reference import (from_economy, random_tied_economy, rsd_reference,
+                           sd_reference, sd_witness_features)
 from exactassign import REGISTRY, Economy, run
 from exactassign.certificates import check
 from exactassign.certificates.build import certify_result
@@ -139,29 +140,10 @@ def test_reference_cross_check_covers_blocks_and_cuts():
     rng = random.Random(14)
     seen: set = set()
     for _ in range(160):
-        n, m = rng.randint(2, 4), rng.randint(2, 4)
-        objs = "abcd"[:m]
-        prefs = {}
-        for i in range(n):
-            order = rng.sample(objs, rng.randint(1, m))
-            tiers, cur = [], []
-            for o in order:
-                cur.append(o)
-                if rng.random() < 0.4:
-                    tiers.append(cur)
-                    cur = []
-            prefs[str(i)] = tiers + ([cur] if cur else [])
-        supply = {o: rng.choice(["1", "2", "1/2", "3/2"]) for o in objs}
-        e = Economy.create([str(i) for i in range(n)], list(objs), preferences=prefs,
-                           supply=supply)
+        e = random_tied_economy(rng, 4)
         _cross_check(e, random.Random(rng.random()))
-        w = as_json(certify_result(e, REGISTRY["sd"].run(e, {})))["witness"]
-        blocks = [b for s in w["steps"] for b in s["blocks"]]
-        seen |= {"block"} if blocks else set()
-        seen |= {"block-cut"} if any(c for b in blocks for c in b["cuts"]) else set()
-        seen |= {"final-cut"} if any(w["final"]["cuts"]) else set()
-        seen |= {"blocking"} if any("blocking" in p for s in w["steps"]
-                                    for p in s["promised"]) else set()
+        seen |= sd_witness_features(as_json(certify_result(e, REGISTRY["sd"].run(e, {})))
+                                    ["witness"])
         table = as_json(certify_result(e, run("rsd", e)))["witness"]["states"]
         seen |= {"rsd-block"} if any(mv["blocks"] for s in table
                                      for mv in s.get("moves", [])) else set()
