@@ -446,3 +446,28 @@ def test_all_parts_see_their_own_witness_and_the_envelope_outcome():
         {"claim": "sp.decomposition", "witness": dec["witness"]},
         {"claim": "sp.not-outcome", "witness": blk}]}}
     assert verdict(doc).verdict == "invalid"      # y cannot gain by b alone: not blocked
+
+
+def test_conjunction_of_a_document_built_in_python_does_not_crash():
+    """Hole: check_all deduplicated parts by ``json.dumps(witness)``, which raises TypeError on
+    a Fraction -- a number check.num accepts in documents built in Python."""
+    from fractions import Fraction
+    dec = json.loads(open(
+        "tests/data/certificates/valid/sp.decomposition_two_turns_by_hand.json").read())
+    w = dec["witness"]
+    w["turns"][0]["prices"]["a"] = Fraction(1)
+    assert check.check_certificate(dec).verdict == "valid"
+    for second, want in (({**w, "budgets": "equal"}, "invalid"), (dict(w), "malformed")):
+        doc = {**dec, "claim": "all", "witness": {"claims": [
+            {"claim": "sp.decomposition", "witness": w},
+            {"claim": "sp.decomposition", "witness": second}]}}
+        assert check.check_certificate(doc).verdict == want
+
+
+@pytest.mark.xfail(strict=True, reason="check.py (at its 799-line budget) formats a violation "
+                   "message with an integer of more than 4300 digits: ValueError, not a verdict")
+def test_core_feasibility_message_with_a_huge_number():
+    doc = json.loads(open(
+        "tests/data/certificates/valid/sp.decomposition_two_turns_by_hand.json").read())
+    doc["outcome"]["allocation"]["x"]["a"] = "-1e5000"
+    assert check.check_certificate(doc).verdict in ("invalid", "malformed")
