@@ -471,3 +471,45 @@ def test_core_feasibility_message_with_a_huge_number():
         "tests/data/certificates/valid/sp.decomposition_two_turns_by_hand.json").read())
     doc["outcome"]["allocation"]["x"]["a"] = "-1e5000"
     assert check.check_certificate(doc).verdict in ("invalid", "malformed")
+
+
+@pytest.mark.parametrize("path", sorted(__import__("glob").glob(
+    "counterexamples/sp-outcome*/*.json")))
+def test_stored_sp_counterexamples_agree_with_brute_force(path):
+    """The catalogue's sp.not-outcome certificates (alone or in a conjunction) are valid and
+    the brute force finds no ordered partition in their mode; the equal-budget one is a
+    free-income SP outcome (it is in the weak core, decompose.py's docstring)."""
+    doc = check.loads(open(path).read())
+    assert check.check_certificate(doc).verdict == "valid"
+    parts = doc["witness"]["claims"] if doc["claim"] == "all" else [doc]
+    (w,) = [p["witness"] for p in parts if p["claim"] == "sp.not-outcome"]
+    equal = w.get("budgets") == "equal"
+    E = Econ(json.loads(json.dumps(doc)))
+    assert not [p for p, s in brute_force(E, equal).items() if all(x is not None for x in s)]
+    if equal:
+        assert any(all(x is not None for x in s) for s in brute_force(E, False).values())
+
+
+def test_satiated_in_the_market_not_globally():
+    """x takes a; in turn 2 only b is left, so y (v = (2, 1), holding b) is satiated *in the
+    market* and needs no (alpha, beta) -- the seed's continuation economy.  Q is in the weak
+    core (Theorem 3's direction).  The one group [x, y] is a free-income turn (Q is PO:
+    prices (1, 0)) but no equal-budget one: y spends P_b = 1 = α + β, so P_a >= 2α + β > 1,
+    while the satiated x may spend at most her budget 1 on a."""
+    from exactassign.allocation import Allocation
+    from exactassign.economy import Economy
+    from exactassign.properties import evaluate
+    e = Economy.create(["x", "y"], ["a", "b"],
+                       valuations={"x": {"a": 2, "b": 1}, "y": {"a": 2, "b": 1}})
+    q = Allocation.from_mapping(e, {"x": {"a": 1}, "y": {"b": 1}})
+    base = {k: v for k, v in json.loads(json.dumps(certificate_document(
+        e, q, decompose(e, q)))).items() if k not in ("claim", "witness")}
+    turns = [{"prices": {"a": 0, "b": 0}, "agents": {}}, {"prices": {"b": 0}, "agents": {}}]
+    for equal in (False, True):
+        assert verdict(sp_doc(base, [["x"], ["y"]], turns, equal)).verdict == "valid"
+        one = [{"prices": {"a": 1, "b": 0}, "agents": {"y": {"alpha": 1, "beta": -1}}}]
+        assert verdict(sp_doc(base, [["x", "y"]], one, equal)).verdict == (
+            "invalid" if equal else "valid")
+    assert turn_lp(Econ(base), ["x", "y"], {"x", "y"}, True) is None
+    assert turn_lp(Econ(base), ["y"], {"y"}, True) is not None      # alone, y is satiated
+    assert evaluate("weak-core", e, q).holds
