@@ -23,7 +23,8 @@ NUM is an exact rational or ``{"field_element": [c0, c1, ...]}`` = Σ c_k α^k (
 where α is the unique root of the turn's ``field`` polynomial f in [lo, hi].  ``outcome.allocation``
 is the mechanism's allocation as ``run --format json`` writes it: rationals, or formats.md's
 ``{"algebraic": {"poly": [...], "interval": [lo, hi]}, "approx": ...}``; this plugin reads it
-itself (check.py leaves outcomes of claims marked ``reads_outcome`` to their plugin).
+itself (check.py leaves outcomes of claims marked ``reads_outcome`` to their plugin), from
+``checker.doc``: nested without the whole document (check_strategy) the claim is malformed.
 
 Checks (codes in brackets):
 
