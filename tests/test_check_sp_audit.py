@@ -418,6 +418,12 @@ def test_tree_structure_attacks_are_rejected():
         bad = copy.deepcopy(doc)
         bad["witness"]["nodes"] = nodes
         assert verdict(bad).verdict in ("invalid", "malformed"), name
+    # the root's Farkas vector for {x} reused at the remaining set {x} (object c is gone, a
+    # and b are exhausted by x there): the checker rebuilds the system of that node
+    bad = copy.deepcopy(doc)
+    bad["witness"]["nodes"][0]["groups"][1] = {"group": ["y"], "continue": True}
+    bad["witness"]["nodes"].append({"remaining": ["x"], "groups": [copy.deepcopy(x)]})
+    assert verdict(bad).verdict == "invalid"
     # an unreachable extra node with a wrong entry: the tree is still checked everywhere
     bad = copy.deepcopy(doc)
     bad["witness"]["nodes"].append({"remaining": ["y"], "groups": [
@@ -513,3 +519,164 @@ def test_satiated_in_the_market_not_globally():
     assert turn_lp(Econ(base), ["x", "y"], {"x", "y"}, True) is None
     assert turn_lp(Econ(base), ["y"], {"y"}, True) is not None      # alone, y is satiated
     assert evaluate("weak-core", e, q).holds
+
+
+# ----------------------------------------------------------------------------- own trees
+def turn_rows(E: Econ, G, R, equal: bool):
+    """The turn system of (G, R) as FORMAT.md / check_cardinal.py specify it (rows keyed
+    price/alpha/budget/cheapest/scale; P_j a variable >= 0 only for objects G exhausts, beta
+    free), written here from that text: ({key: (coef, sense, rhs)}, free variables)."""
+    rest = E.rest(set(R))
+    market = [o for o in E.objects if rest[o] > 0]
+    P = {o: ("P", o) for o in market if sum(E.q[a][o] for a in G) == rest[o]}
+    rows, free = {}, set()
+    for a in G:
+        best = max(E.v[a][o] for o in market)
+        top = [o for o in market if E.v[a][o] == best]
+        spend = {P[o]: E.q[a][o] for o in market if E.q[a][o] and o in P}
+        if all(o in top for o in market if E.q[a][o] > 0):
+            if equal:
+                rows[("budget", a)] = ({**{v: -c for v, c in spend.items()}, ("s",): 1}, ">=", 0)
+                for o in top:
+                    coef = {v: -c for v, c in spend.items()}
+                    if o in P:
+                        coef[P[o]] = coef.get(P[o], 0) + 1
+                    rows[("cheapest", a, o)] = (coef, ">=", 0)
+            continue
+        free.add(("beta", a))
+        rows[("alpha", a)] = ({("alpha", a): 1}, ">=", 1)
+        for o in market:
+            coef = {("alpha", a): -E.v[a][o], ("beta", a): -1}
+            if o in P:
+                coef[P[o]] = 1
+            rows[("price", a, o)] = (coef, "=" if E.q[a][o] > 0 else ">=", 0)
+        if equal:
+            rows[("budget", a)] = ({**spend, ("s",): -1}, "=", 0)
+    if equal:
+        rows[("scale",)] = ({("s",): 1}, ">=", 1)
+    return rows, free
+
+
+def farkas(E: Econ, G, R, equal: bool):
+    """A Farkas vector (check_cardinal's ``multipliers`` shape) proving the turn system of
+    (G, R) infeasible, found by the phase-1 simplex on the alternative system, or None."""
+    rows, free = turn_rows(E, G, R, equal)
+    keys = list(rows)
+    alt, yfree = [], set()
+    for i, k in enumerate(keys):
+        if rows[k][1] == "=":
+            yfree.add(("y", i))
+    for var in {v for c, _, _ in rows.values() for v in c}:
+        coef = {("y", i): -F(rows[k][0][var]) for i, k in enumerate(keys) if var in rows[k][0]}
+        alt.append((coef, "=" if var in free else ">=", 0))       # Σ y a <= 0 (= 0 if free)
+    alt.append(({("y", i): F(rows[k][2]) for i, k in enumerate(keys)}, ">=", 1))
+    y = feasible_point(alt, yfree)
+    if y is None:
+        return None
+    out: dict = {}
+    for i, k in enumerate(keys):
+        val = y.get(("y", i), F(0))
+        if val:
+            node = out
+            for part in k[:-1]:
+                node = node.setdefault(part, {})
+            if len(k) == 1:
+                out[k[0]] = str(val)
+            else:
+                node[k[-1]] = str(val)
+    return out
+
+
+def row_keys(y: dict):
+    """The row keys of a ``multipliers`` map (inverse of the nesting in :func:`farkas`)."""
+    for kind, val in y.items():
+        if not isinstance(val, dict):
+            yield (kind,)
+            continue
+        for k1, v1 in val.items():
+            if isinstance(v1, dict):
+                yield from ((kind, k1, k2) for k2 in v1)
+            else:
+                yield (kind, k1)
+
+
+def own_tree(E: Econ, equal: bool):
+    """(tree, honest).  Honest when no ordered partition exists: the nodes are the remaining
+    sets R that cannot be completed, with a Farkas vector for each unsupported (G, R) and
+    ``continue`` for supported ones (R minus G is then again such a set).  Otherwise every
+    non-empty R is a node, and each supported (G, R) that leaves nothing or a completable
+    set gets the Farkas vector of *another* system (the same G at another R first): a false
+    tree that the checker must reject (None when no such vector exists)."""
+    memo: dict = {}
+    vectors: dict = {}
+
+    def farkas(E, G, R, equal):                  # memoised: the cheat search asks again
+        key = (tuple(G), tuple(R))
+        if key not in vectors:
+            vectors[key] = globals()["farkas"](E, G, R, equal)
+        return vectors[key]
+
+    def alive(R: frozenset) -> bool:
+        if not R:
+            return True
+        if R not in memo:
+            memo[R] = any(turn_lp(E, G, R, equal) is not None and alive(R - frozenset(G))
+                          for k in range(1, len(R) + 1)
+                          for G in itertools.combinations(sorted(R), k))
+        return memo[R]
+
+    honest = not alive(frozenset(E.agents))
+    nodes = []
+    for size in range(1, len(E.agents) + 1):
+        for R in itertools.combinations(E.agents, size):
+            if honest and alive(frozenset(R)):
+                continue
+            groups = []
+            for gs in range(1, size + 1):
+                for G in itertools.combinations(R, gs):
+                    y = farkas(E, G, R, equal)
+                    if y is not None:
+                        assert turn_lp(E, G, R, equal) is None
+                        groups.append({"group": list(G), "multipliers": y})
+                        continue
+                    assert turn_lp(E, G, R, equal) is not None
+                    left = frozenset(R) - frozenset(G)
+                    if left and (not honest or not alive(left)):
+                        groups.append({"group": list(G), "continue": True})
+                        continue
+                    assert not honest
+                    pairs = [(G2, R2) for k in range(1, len(E.agents) + 1)
+                             for R2 in itertools.combinations(E.agents, k)
+                             for j in range(1, k + 1) for G2 in itertools.combinations(R2, j)
+                             if (G2, R2) != (G, R)]
+                    pairs.sort(key=lambda p: (p[0] != G, p[1] != R))   # same G or R first
+                    rows = turn_rows(E, G, R, equal)[0]       # borrow only vectors whose
+                    other = [y for G2, R2 in pairs                  # rows exist here: the
+                             for y in [farkas(E, G2, R2, equal)]    # checker must evaluate
+                             if y and set(row_keys(y)) <= set(rows)][:1]   # them, not refuse
+                    if not other:
+                        return None, honest
+                    groups.append({"group": list(G), "multipliers": other[0]})
+            nodes.append({"remaining": list(R), "groups": groups})
+    return nodes, honest
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data(), st.booleans())
+def test_own_farkas_trees_are_accepted_exactly_when_no_partition_exists(data, equal):
+    """Trees built here (Farkas vectors from the phase-1 simplex on the alternative system):
+    accepted when the brute force finds no partition; a tree that hides a supported last turn
+    behind another system's Farkas vector is rejected."""
+    e = data.draw(cardinal_economies(max_agents=4, max_objects=3))
+    q = data.draw(assignments(e))
+    base = json.loads(json.dumps(certificate_document(e, q, decompose(e, q))))
+    base = {k: v for k, v in base.items() if k not in ("claim", "witness")}
+    E = Econ(base)
+    sp = any(all(x is not None for x in s) for s in brute_force(E, equal).values())
+    nodes, honest = own_tree(E, equal)
+    assert honest == (not sp)
+    if nodes is not None:
+        w = {"nodes": nodes, **({"budgets": "equal"} if equal else {})}
+        got = verdict({**base, "claim": "sp.not-outcome", "witness": w}).verdict
+        assert got == "valid" if honest else got in ("invalid", "malformed"), nodes
