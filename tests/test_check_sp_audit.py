@@ -680,3 +680,19 @@ def test_own_farkas_trees_are_accepted_exactly_when_no_partition_exists(data, eq
         w = {"nodes": nodes, **({"budgets": "equal"} if equal else {})}
         got = verdict({**base, "claim": "sp.not-outcome", "witness": w}).verdict
         assert got == "valid" if honest else got in ("invalid", "malformed"), nodes
+
+
+def test_conjunction_with_parts_that_read_the_outcome_themselves():
+    """hz.outcome / sp.outcome (``reads_outcome``) inside ``all`` read the envelope's outcome:
+    valid as parts of a valid conjunction, rejected when the envelope's outcome moves."""
+    d = check.loads(open("tests/data/certificates/valid/hz.outcome_rational_4x3.json").read())
+    doc = {**d, "claim": "all", "witness": {"claims": [
+        {"claim": "hz.outcome", "witness": d["witness"]},
+        {"claim": "sp.outcome", "witness": d["witness"]}]}}
+    assert verdict(doc).verdict == "valid"
+    alloc = doc["outcome"]["allocation"]
+    a, b = list(alloc)[:2]
+    moved = copy.deepcopy(doc)
+    moved["outcome"]["allocation"][a], moved["outcome"]["allocation"][b] = alloc[b], alloc[a]
+    if alloc[a] != alloc[b]:
+        assert verdict(moved).verdict != "valid"
