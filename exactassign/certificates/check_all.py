@@ -60,7 +60,10 @@ def claim_all(c: Any, w: dict) -> None:
             raise host.Malformed(host.at(path, "claim"), f"unsupported claim {claim!r} in a "
                                                          f"conjunction", "unsupported.claim")
         witness = host.get(part, "witness", path, dict)
-        key = (claim, json.dumps(witness, sort_keys=True))
+        try:        # documents built in Python may hold Fractions (check.num reads them)
+            key = (claim, json.dumps(witness, sort_keys=True, default=str))
+        except (TypeError, ValueError, RecursionError):   # not JSON-like: no duplicate test
+            key = (claim, id(witness))
         if key in seen:
             raise host.Malformed(host.at(path, "claim"), f"the part {claim!r} appears twice "
                                                          f"with the same witness")

@@ -177,6 +177,8 @@ def _num(x, path: str) -> Fraction:
         raise _Malformed("number", path, f"{x!r} is a boolean, not a number")
     if isinstance(x, int):
         return Fraction(x)
+    if type(x) is Fraction:       # derived documents (check_sp's turn markets), never JSON
+        return x
     if isinstance(x, str):
         text = x.strip()
         if text and set(text) <= _NUMBER_CHARS:
@@ -370,6 +372,15 @@ class _Model:
         return out
 
 
+def _too_long(exc: ValueError) -> list:
+    """A violation message would print an integer longer than Python's limit
+    (``sys.get_int_max_str_digits()``, 4300 digits by default): report, do not crash."""
+    if "integer string conversion" not in str(exc):
+        raise exc
+    return [("malformed.number-too-long", "", "a number of the certificate (or one derived from "
+             "it for a violation message) has more digits than Python prints: " + str(exc))]
+
+
 def _run(doc, body) -> list:
     try:
         m = _Model(doc)
@@ -377,6 +388,8 @@ def _run(doc, body) -> list:
         return m.violations
     except _Malformed as exc:
         return [exc.triple]
+    except ValueError as exc:
+        return _too_long(exc)
 
 
 # ------------------------------------------------------------------------------ ex-ante PO
@@ -841,6 +854,8 @@ def _run_lp(doc, body) -> list:
         return lp.violations
     except _Malformed as exc:
         return [exc.triple]
+    except ValueError as exc:
+        return _too_long(exc)
 
 
 def _status(lp: _LP, want: str) -> None:

@@ -23,7 +23,8 @@ NUM is an exact rational or ``{"field_element": [c0, c1, ...]}`` = Σ c_k α^k (
 where α is the unique root of the turn's ``field`` polynomial f in [lo, hi].  ``outcome.allocation``
 is the mechanism's allocation as ``run --format json`` writes it: rationals, or formats.md's
 ``{"algebraic": {"poly": [...], "interval": [lo, hi]}, "approx": ...}``; this plugin reads it
-itself (check.py leaves outcomes of claims marked ``reads_outcome`` to their plugin).
+itself (check.py leaves outcomes of claims marked ``reads_outcome`` to their plugin), from
+``checker.doc``: nested without the whole document (check_strategy) the claim is malformed.
 
 Checks (codes in brackets):
 
@@ -222,8 +223,19 @@ class _Turn:
         self.c.bad(code, path, message)
 
 
+def _document(c, host) -> dict:
+    """The whole certificate (``checker.doc``).  A checker created for a nested claim (e.g.
+    check_strategy's ``first_outcome``, or a conjunction nested there) has none: refuse rather
+    than read another allocation's document."""
+    doc = getattr(c, "doc", None)
+    if not isinstance(doc, dict):
+        raise host.Malformed("witness", "hz.outcome / sp.outcome need the whole certificate "
+                                        "(checker.doc); they cannot be nested here")
+    return doc
+
+
 def _valuations(c, host) -> dict:
-    inst, doc = c.inst, c.doc["instance"]
+    inst, doc = c.inst, _document(c, host)["instance"]
     p = "instance.valuations"
     raw = host.every(host.get(doc, "valuations", "instance", dict), inst.aidx, p,
                      "valuations of agent")
@@ -398,7 +410,7 @@ def _pseudomarket(c, w: dict, single: bool) -> None:
     host = _host(c)
     inst = c.inst
     vals = _valuations(c, host)
-    outcome = host.typed(host.get(c.doc["outcome"], "allocation", "outcome"), dict,
+    outcome = host.typed(host.get(_document(c, host)["outcome"], "allocation", "outcome"), dict,
                          "outcome.allocation")
     for a in outcome:
         host.label(a, inst.aidx, host.at("outcome.allocation", a), "agent")

@@ -174,10 +174,12 @@ class _Setup:
                                      Fraction(0)) for o in m.objects}
         live = [o for o in m.objects if rest[o] > 0]
         members = [a for a in m.agents if a in set(group)]
+        # Fractions, not text: str() refuses integers of more than 4300 digits (a valid
+        # certificate may hold 10**5000 as "1e5000"); check_cardinal reads Fractions as they are
         inst = {"agents": members, "objects": live,
-                "supply": {o: str(rest[o]) for o in live},
-                "valuations": {a: {o: str(m.v[a][o]) for o in live} for a in members}}
-        alloc = {a: {o: str(m.q[a][o]) for o in live if m.q[a][o]} for a in members}
+                "supply": {o: rest[o] for o in live},
+                "valuations": {a: {o: m.v[a][o] for o in live} for a in members}}
+        alloc = {a: {o: m.q[a][o] for o in live if m.q[a][o]} for a in members}
         return {"format": "exactassign.certificate", "version": 1, "claim": claim,
                 "instance": inst, "outcome": {"allocation": alloc}, "witness": witness}
 
