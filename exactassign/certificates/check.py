@@ -9,12 +9,8 @@ FORMAT.md on the data in the certificate.  Run it as a script or as a module::
     python exactassign/certificates/check.py CERT.json ... [--format text|json]
     python -m exactassign.certificates.check CERT.json ...
 
-Exit status 0 if every certificate is valid, 1 if any is invalid, 2 if any is malformed or has
-an unsupported claim or version.  Python API: :func:`check_certificate`, :func:`check_file`,
-:func:`main`.
-
-Readings of FORMAT.md where its text leaves room: FORMAT.md, "Checker readings".  Claims of
-other families live in stdlib-only sibling files (``PLUGINS``), loaded by path.
+Exit 0: all valid; 1: some invalid; 2: some malformed or unsupported.  API: check_certificate,
+check_file, main.  Readings: FORMAT.md, "Checker readings".  Plugins: ``PLUGINS``, by path.
 """
 from __future__ import annotations
 
@@ -753,6 +749,10 @@ def check_certificate(doc: Any) -> Report:
         CLAIMS[claim](checker, witness)
     except Malformed as exc:
         return Report("malformed", [Violation(exc.code, exc.path, exc.message)], claim)
+    except ValueError as exc:      # a number beyond Python's int-to-str limit, in a message
+        if "integer string conversion" not in str(exc):
+            raise
+        return Report("malformed", [Violation("malformed.number-too-long", "", str(exc))], claim)
     return Report("invalid" if checker.violations else "valid", checker.violations, claim)
 
 
