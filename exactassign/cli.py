@@ -201,8 +201,18 @@ def cmd_decompose(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """The checker's report goes to stdout; exit 2 (a malformed or unreadable certificate) also
+    gets the contract's one line on stderr, naming the first such file."""
     from .certificates import check
-    return check.main([*args.certificates, "--format", args.format])
+    results: list[dict[str, Any]] = []
+    status = check.main([*args.certificates, "--format", args.format], results)
+    bad = [r for r in results if r["verdict"] not in ("valid", "invalid")]
+    if status == 2 and bad:
+        why = bad[0]["violations"][0]["message"] if bad[0]["violations"] else bad[0]["verdict"]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        sys.stderr.write(f"exactassign: error: {bad[0]['file']}: {bad[0]['verdict']} "
+                         f"certificate: {why}{more}\n")
+    return status
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -69,7 +69,7 @@ from ..allocation import Allocation
 from ..errors import DomainError, IrrationalError, LimitExceeded, ParameterError
 from ..numbers import ONE, ZERO, canonical, from_float_hint, parse, to_float
 from .base import Mechanism, MechanismResult, register
-from .params import agent_values
+from .params import agent_values, first_repeat
 
 __all__ = ["HZEquilibrium", "hz_equilibrium", "hylland_zeckhauser", "sequential_pseudomarket",
            "SPTurn", "MAX_CELLS", "MAX_OBJECTS"]
@@ -750,8 +750,9 @@ def _parse_partition(economy: Any, text: str) -> list[tuple[str, ...]]:
                 raise ParameterError(f"--param partition: unknown agent {a!r}")
         groups.append(items)
     flat = [a for g in groups for a in g]
-    if len(set(flat)) != len(flat):
-        raise ParameterError("--param partition: an agent is listed twice")
+    twice = first_repeat(flat)
+    if twice is not None:
+        raise ParameterError(f"--param partition: agent {twice!r} is listed twice")
     missing = [a for a in economy.agents if a not in flat]
     if missing:
         raise ParameterError(f"--param partition: agent {missing[0]!r} is in no group")

@@ -1,0 +1,83 @@
+"""Command-line QA (formats.md contract): defects found by running every command as a first-time
+user would, each pinned by a test.  Reuses the ``cli`` fixture of test_cli.py (process and
+in-process)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from test_cli import BM, ECON, assert_clean_error, cli  # noqa: F401  (fixture)
+
+GOOD = {"agents": ["1", "2"], "objects": ["a", "b"],
+        "preferences": {"1": ["a", "b"], "2": ["a", "b"]}}
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "good.json").write_text(json.dumps(GOOD), encoding="utf-8")
+    (tmp_path / "dupkey.json").write_text(
+        '{"agents": ["1"], "objects": ["a"], "preferences": {"1": ["a"]}, '
+        '"preferences": {"1": []}}', encoding="utf-8")
+    (tmp_path / "dupagent_alloc.json").write_text(
+        '{"allocation": {"1": {"a": 1}, "1": {"b": 1}}}', encoding="utf-8")
+    (tmp_path / "dupobject_alloc.json").write_text(
+        '{"allocation": {"1": {"a": "1/2", "a": "1/2"}}}', encoding="utf-8")
+    (tmp_path / "v99_alloc.json").write_text(
+        '{"format": "exactassign.allocation", "version": 99, "allocation": {"1": {"a": 1}}}',
+        encoding="utf-8")
+    return tmp_path
+
+
+# --------------------------------------------------------------- nothing silently dropped
+@pytest.mark.parametrize("args, needles", [
+    (["run", "ps", "{d}/dupkey.json"], ["dupkey.json", "duplicate key", "'preferences'"]),
+    (["check", "{d}/good.json", "{d}/dupagent_alloc.json"],
+     ["dupagent_alloc.json", "duplicate key", "'1'"]),
+    (["check", "{d}/good.json", "{d}/dupobject_alloc.json"],
+     ["dupobject_alloc.json", "duplicate key", "'a'"]),
+    (["check", "{d}/good.json", "{d}/v99_alloc.json"], ["v99_alloc.json", "'version' 99"]),
+])
+def test_duplicate_keys_and_versions_refused(cli, files, args, needles):
+    """A JSON object with a key twice kept only the last value (the first 'preferences' or an
+    agent's first allocation row vanished without a word); an allocation file of an unknown
+    version was read as version 1."""
+    r = cli([a.replace("{d}", str(files)) for a in args])
+    assert_clean_error(r, *needles)
+    assert r.out == ""
+
+
+# --------------------------------------------------------------- errors name the label
+@pytest.mark.parametrize("args, needles", [
+    (["run", "ps", BM, "--param", "tiebreak=a,b,c,d,b"], ["tiebreak", "'b'", "twice"]),
+    (["run", "sd", BM, "--param", "order=1,2,3,4,3"], ["order", "'3'", "twice"]),
+    (["run", "sp", ECON / "hz_irrational_4x4.json", "--param", "partition=1,2;3,4;2"],
+     ["partition", "'2'", "twice"]),
+    (["run", "hz", ECON / "hz_irrational_4x4.json", "--param", "budgets=1:1,2:1,3:1,4:1,2:2"],
+     ["budgets", "'2'", "twice"]),
+    (["run", "ps", BM, "--param", "speeds=1,1,1,1e-20000"], ["speeds", "agent '4'",
+                                                              "10000"]),
+])
+def test_parameter_errors_name_the_label(cli, args, needles):
+    r = cli(args)
+    assert_clean_error(r, *needles)
+    assert r.out == ""
+
+
+# --------------------------------------------------------------- verify: one line on stderr
+def test_verify_unreadable_certificate_one_line_on_stderr(cli, tmp_path):
+    """verify exits 2 on a missing/malformed certificate: the report stays on stdout, and
+    stderr carries the contract's one line naming the file."""
+    (tmp_path / "broken.json").write_text('{"format": ', encoding="utf-8")
+    for name, needle in (("missing.json", "cannot read"), ("broken.json", "JSON")):
+        r = cli(["verify", tmp_path / name])
+        line = assert_clean_error(r, name, needle)
+        assert "malformed" in r.out and line.startswith(f"exactassign: error: {tmp_path / name}")
+
+
+def test_verify_mixed_batch_names_the_malformed_file(cli, tmp_path):
+    good = ECON.parent / "certificates" / "bm2001_ps.outcome.json"
+    r = cli(["verify", good, tmp_path / "missing.json"])
+    assert_clean_error(r, "missing.json")
+    assert "valid ps.outcome" in r.out
