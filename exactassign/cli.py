@@ -38,6 +38,8 @@ def _supply_arg(text: str | None) -> Any:
         k, sep, v = item.partition("=")
         if not sep or not k.strip():
             raise ParameterError(f"--supply: expected OBJECT=AMOUNT, got {item!r}")
+        if k.strip() in out:
+            raise ParameterError(f"--supply: object {k.strip()!r} given twice")
         out[k.strip()] = v.strip()
     return out
 
@@ -116,6 +118,9 @@ def cmd_certify(args: argparse.Namespace) -> int:
     if args.property:
         if len(targets) != 2:
             raise ParameterError("certify --property NAME needs ECONOMY ALLOCATION")
+        if args.param:
+            raise ParameterError("certify --property: --param applies to mechanism "
+                                 "certificates only (the allocation is given)")
         economy = load_economy(targets[0], supply=_supply_arg(args.supply))
         cert = certify_property(economy, load_allocation(targets[1], economy), args.property)
     else:

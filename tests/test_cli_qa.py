@@ -81,3 +81,54 @@ def test_verify_mixed_batch_names_the_malformed_file(cli, tmp_path):
     r = cli(["verify", good, tmp_path / "missing.json"])
     assert_clean_error(r, "missing.json")
     assert "valid ps.outcome" in r.out
+
+
+# --------------------------------------------------------------- nothing silently ignored
+def test_certify_property_refuses_param(cli, tmp_path):
+    alloc = tmp_path / "ps.json"
+    r = cli(["run", "ps", BM, "--format", "json"])
+    alloc.write_text(r.out, encoding="utf-8")
+    r = cli(["certify", "--property", "sd-efficient", BM, alloc, "--param", "speeds=1,1,1,1",
+             "-o", tmp_path / "c.json"])
+    assert_clean_error(r, "--param", "--property")
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_preflib_supply_given_twice(cli, tmp_path):
+    (tmp_path / "v.soc").write_text("# DATA TYPE: soc\n# NUMBER ALTERNATIVES: 2\n1: 1,2\n",
+                                    encoding="utf-8")
+    r = cli(["run", "ps", tmp_path / "v.soc", "--supply", "1=2,1=3"])
+    assert_clean_error(r, "--supply", "'1'", "twice")
+
+
+# --------------------------------------------------------------- search: limits, no hang
+def test_choice_count_matches_order_space():
+    from exactassign.properties.strategy import order_space
+    from exactassign.search.domains import _value_vectors, choice_count, object_labels
+    for m in range(6):
+        for kind in ("strict", "weak", "dichotomous"):
+            for complete in (True, False):
+                assert choice_count(m, kind, complete) == len(
+                    order_space(object_labels(m), kind, complete)), (m, kind, complete)
+        assert choice_count(m, "valuations", True, 2) == len(_value_vectors(m, 2))
+
+
+def test_search_large_domain_does_not_hang(cli):
+    """--agents 100 listed all 100! strict orders to size the domain (it never returned); an
+    exhaustive search of it is refused with the limit stated (exit 3)."""
+    r = cli(["search", "sd-efficient", "--mechanism", "ps", "--agents", "60", "--budget", "2",
+             "--workers", "1", "--format", "json"])
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data["mode"] == "random" and data["checked"] == 2
+    assert isinstance(data["space"], str) and len(data["space"]) > 4300   # 60!^60, exact
+    r = cli(["search", "sd-efficient", "--mechanism", "ps", "--agents", "9", "--mode",
+             "exhaustive", "--budget", "2", "--workers", "1"])
+    assert_clean_error(r, "100,000", "362,880", code=3)
+
+
+def test_search_where_every_economy_fails_is_bad_input(cli):
+    r = cli(["search", "sd-efficient", "--mechanism", "ps", "--param", "speeds=x", "--budget",
+             "5", "--workers", "1"])
+    assert r.code == 2 and "Traceback" not in r.err
+    assert r.err.count("\n") == 1 and "speeds" in r.err

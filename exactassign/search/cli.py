@@ -169,6 +169,11 @@ def command(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     else:
         _text(report, verdict, written)
+    if f is None and report.errors and report.checked == 0:   # nothing was searched at all
+        e = report.errors[0]
+        sys.stderr.write(f"exactassign: error: every economy the search drew failed "
+                         f"(none was checked), e.g. #{e['index']}: {e['error']}\n")
+        return 2
     if args.expect == "none" and f is not None:
         return 1
     if args.expect == "found" and f is None:
