@@ -132,3 +132,19 @@ def test_search_where_every_economy_fails_is_bad_input(cli):
              "5", "--workers", "1"])
     assert r.code == 2 and "Traceback" not in r.err
     assert r.err.count("\n") == 1 and "speeds" in r.err
+
+
+# --------------------------------------------------------------- long commands: progress
+def test_long_command_shows_elapsed_time_on_stderr(monkeypatch, capsys):
+    """run/check/certify/decompose print an elapsed-time line on stderr (with --progress, or
+    by default on a terminal) once they pass Heartbeat.delay; stdout is untouched."""
+    from exactassign import cli as cli_module
+    monkeypatch.setattr(cli_module.Heartbeat, "delay", 0.0)
+    monkeypatch.setattr(cli_module.Heartbeat, "every", 0.05)
+    hz = ECON / "hz_irrational_4x4.json"
+    assert cli_module.main(["run", "hz", str(hz), "--format", "json", "--progress"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["mechanism"] == "hz"
+    assert err.startswith("exactassign: run hz: working, 0:00:0")
+    assert cli_module.main(["run", "hz", str(hz), "--format", "json"]) == 0   # not a tty
+    assert capsys.readouterr().err == ""
