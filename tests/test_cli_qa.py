@@ -148,3 +148,15 @@ def test_long_command_shows_elapsed_time_on_stderr(monkeypatch, capsys):
     assert err.startswith("exactassign: run hz: working, 0:00:0")
     assert cli_module.main(["run", "hz", str(hz), "--format", "json"]) == 0   # not a tty
     assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------- irrational rows have totals
+@pytest.mark.parametrize("fmt, one", [("text", " 1\n"), ("markdown", "| 1 |"),
+                                      ("latex", "& $1$ \\\\")])
+def test_hz_irrational_rows_show_their_exact_total(cli, fmt, one):
+    """The Q(sqrt 2) hz allocation printed "-" as every agent's total; each row sums to 1."""
+    r = cli(["run", "hz", ECON / "hz_irrational_4x4.json", "--format", fmt])
+    assert r.code == 0, r.err
+    rows = [ln for ln in r.out.splitlines() if "≈" in ln or "approx" in ln]
+    assert len(rows) == 4 and all((ln + "\n").endswith(one) or ln.endswith(one.strip())
+                                  for ln in rows), rows
