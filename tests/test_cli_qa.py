@@ -160,3 +160,19 @@ def test_hz_irrational_rows_show_their_exact_total(cli, fmt, one):
     rows = [ln for ln in r.out.splitlines() if "≈" in ln or "approx" in ln]
     assert len(rows) == 4 and all((ln + "\n").endswith(one) or ln.endswith(one.strip())
                                   for ln in rows), rows
+
+
+# --------------------------------------------------------------- PrefLib headers
+@pytest.mark.parametrize("text, needles", [
+    ("# DATA TYPE: toi\n# NUMBER ALTERNATIVES: 2\n# ALTERNATIVE NAME 3: c\n1: 1,2\n",
+     ["line 3", "ALTERNATIVE NAME 3", "NUMBER ALTERNATIVES is 2"]),
+    ("# DATA TYPE: toi\n# NUMBER ALTERNATIVES: 2\n# ALTERNATIVE NAME 1: a\n"
+     "# ALTERNATIVE NAME 1: b\n1: 1,2\n", ["line 4", "ALTERNATIVE NAME 1", "twice"]),
+    ("# DATA TYPE: toi\n# NUMBER ALTERNATIVES: 2\n1: 2,{1,2}\n", ["line 3", "alternative 2",
+                                                                "twice"]),
+])
+def test_preflib_header_inconsistencies_refused(cli, tmp_path, text, needles):
+    """A name for an alternative that does not exist, or a name given twice, was ignored."""
+    (tmp_path / "v.toi").write_text(text, encoding="utf-8")
+    r = cli(["run", "eps", tmp_path / "v.toi"])
+    assert_clean_error(r, "v.toi", *needles)
