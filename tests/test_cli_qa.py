@@ -176,3 +176,15 @@ def test_preflib_header_inconsistencies_refused(cli, tmp_path, text, needles):
     (tmp_path / "v.toi").write_text(text, encoding="utf-8")
     r = cli(["run", "eps", tmp_path / "v.toi"])
     assert_clean_error(r, "v.toi", *needles)
+
+
+# --------------------------------------------------------------- huge numbers
+def test_hz_with_valuations_beyond_the_float_range(cli, tmp_path):
+    """A 400-digit valuation crashed the float hint (OverflowError traceback)."""
+    big = "7" * 400
+    (tmp_path / "big.json").write_text(
+        '{"agents": ["1", "2"], "objects": ["a", "b"], "valuations": {"1": {"a": %s, "b": 1},'
+        ' "2": {"a": 1, "b": 2}}}' % big, encoding="utf-8")
+    r = cli(["run", "hz", tmp_path / "big.json", "--format", "json"])
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["allocation"] == {"1": {"a": "1"}, "2": {"b": "1"}}
