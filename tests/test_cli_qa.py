@@ -188,3 +188,13 @@ def test_hz_with_valuations_beyond_the_float_range(cli, tmp_path):
     r = cli(["run", "hz", tmp_path / "big.json", "--format", "json"])
     assert r.code == 0, r.err
     assert json.loads(r.out)["allocation"] == {"1": {"a": "1"}, "2": {"b": "1"}}
+
+
+def test_search_text_names_the_parts_of_a_conjunction(cli):
+    """A found conjunction printed "claim all: {}" (its witness holds only nested parts)."""
+    r = cli(["search", "sp-outcome-equal-budgets", "--mechanism", "rsd", "--given", "weak-core",
+             "--given", "ex-ante-po", "--agents", "3", "--objects", "3", "--preferences",
+             "valuations", "--mode", "random", "--seed", "0", "--budget", "60s,300",
+             "--workers", "1"])
+    assert r.code == 0, r.err
+    assert "claim all: sp.not-outcome + core.weak + ex-ante.po\n" in r.out

@@ -211,10 +211,13 @@ def _text(report: Any, verdict: Any, written: Any) -> None:
         w(f"no certificate: {f.note}\n")
         return
     c = f.certificate
-    w(f"claim {c['claim']}: " + json.dumps({k: v for k, v in c["witness"].items()
-                                             if not isinstance(v, (dict, list)) or
-                                             k in ("misreport", "upper_contour_set")},
-                                            ensure_ascii=False) + "\n")
+    if c["claim"] == "all":                 # a conjunction: name its parts (witnesses nested)
+        w("claim all: " + " + ".join(part["claim"] for part in c["witness"]["claims"]) + "\n")
+    else:
+        w(f"claim {c['claim']}: " + json.dumps({k: v for k, v in c["witness"].items()
+                                                 if not isinstance(v, (dict, list)) or
+                                                 k in ("misreport", "upper_contour_set")},
+                                                ensure_ascii=False) + "\n")
     if verdict is not None:
         w(f"standard-library checker: {verdict.verdict}" +
           ("" if verdict.verdict == "valid" else
