@@ -437,8 +437,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command in ("run", "check", "certify", "decompose"):
-            what = getattr(args, "mechanism", None) or (args.targets[0] if getattr(
-                args, "targets", None) and not args.property else args.property)
+            what = {"run": lambda: args.mechanism,
+                    "certify": lambda: args.property or args.targets[0]}.get(
+                        args.command, lambda: None)()
             with Heartbeat(f"{args.command} {what}" if what else args.command, args.progress):
                 return args.func(args)
         return args.func(args)

@@ -148,6 +148,17 @@ def test_long_command_shows_elapsed_time_on_stderr(monkeypatch, capsys):
     assert err.startswith("exactassign: run hz: working, 0:00:0")
     assert cli_module.main(["run", "hz", str(hz), "--format", "json"]) == 0   # not a tty
     assert capsys.readouterr().err == ""
+    t1 = ECON.parent / "theorem1"
+    for args, label in ((["certify", "hz", str(hz), "-o", "-"], "certify hz"),
+                        (["certify", "--property", "weak-core", str(t1 / "economy.json"),
+                          str(t1 / "Q.json"), "-o", "-"], "certify weak-core"),
+                        (["check", str(t1 / "economy.json"), str(t1 / "Q.json")], "check"),
+                        (["decompose", str(t1 / "economy.json"), str(t1 / "Q.json")],
+                         "decompose")):
+        monkeypatch.setattr(cli_module.Heartbeat, "every", 0.5)
+        assert cli_module.main([*args, "--progress"]) == 0, args
+        err = capsys.readouterr().err
+        assert err == "" or err.startswith(f"exactassign: {label}: working"), (args, err)
 
 
 # --------------------------------------------------------------- irrational rows have totals
