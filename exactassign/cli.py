@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ def _supply_arg(text: str | None) -> Any:
         k, sep, v = item.partition("=")
         if not sep or not k.strip():
             raise ParameterError(f"--supply: expected OBJECT=AMOUNT, got {item!r}")
+        if k.strip() in out:
+            raise ParameterError(f"--supply: object {k.strip()!r} given twice")
         out[k.strip()] = v.strip()
     return out
 
@@ -52,6 +56,47 @@ def _params(items: Sequence[str]) -> dict[str, str]:
             raise ParameterError(f"--param {k} given twice")
         out[k] = v
     return out
+
+
+class Heartbeat:
+    """Elapsed time on stderr while a long command runs (the exact algorithms report no
+    fraction done): nothing for the first ``delay`` seconds, then ``exactassign: LABEL:
+    working, 0:00:05`` every ``every`` seconds, redrawn in place (``\\r``) and erased at the end on
+    a terminal, a line every 5 ``every`` elsewhere (only with ``--progress``)."""
+
+    delay, every = 2.0, 1.0
+
+    def __init__(self, label: str, enabled: bool | None) -> None:
+        self.tty = bool(getattr(sys.stderr, "isatty", lambda: False)())
+        self.label, self.enabled = label, self.tty if enabled is None else enabled
+        self.stop, self.width = threading.Event(), 0
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        from .search.progress import format_duration
+        start = time.monotonic()
+        if self.stop.wait(self.delay):
+            return
+        while not self.stop.is_set():
+            took = format_duration(time.monotonic() - start)
+            text = f"exactassign: {self.label}: working, {took}"
+            sys.stderr.write(f"\r{text}" if self.tty else text + "\n")
+            sys.stderr.flush()
+            self.width = len(text)
+            self.stop.wait(self.every if self.tty else 5 * self.every)   # logs stay short
+
+    def __enter__(self) -> "Heartbeat":
+        if self.enabled:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.stop.set()
+            self.thread.join()
+            if self.tty and self.width:
+                sys.stderr.write("\r" + " " * self.width + "\r")
+                sys.stderr.flush()
 
 
 def _emit(text: str) -> None:
@@ -116,6 +161,9 @@ def cmd_certify(args: argparse.Namespace) -> int:
     if args.property:
         if len(targets) != 2:
             raise ParameterError("certify --property NAME needs ECONOMY ALLOCATION")
+        if args.param:
+            raise ParameterError("certify --property: --param applies to mechanism "
+                                 "certificates only (the allocation is given)")
         economy = load_economy(targets[0], supply=_supply_arg(args.supply))
         cert = certify_property(economy, load_allocation(targets[1], economy), args.property)
     else:
@@ -201,8 +249,18 @@ def cmd_decompose(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """The checker's report goes to stdout; exit 2 (a malformed or unreadable certificate) also
+    gets the contract's one line on stderr, naming the first such file."""
     from .certificates import check
-    return check.main([*args.certificates, "--format", args.format])
+    results: list[dict[str, Any]] = []
+    status = check.main([*args.certificates, "--format", args.format], results)
+    bad = [r for r in results if r["verdict"] not in ("valid", "invalid")]
+    if status == 2 and bad:
+        why = bad[0]["violations"][0]["message"] if bad[0]["violations"] else bad[0]["verdict"]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        sys.stderr.write(f"exactassign: error: {bad[0]['file']}: {bad[0]['verdict']} "
+                         f"certificate: {why}{more}\n")
+    return status
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -269,6 +327,13 @@ def _verify_corpus(directory: Path | None) -> int:
     return bad
 
 
+def _progress_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--progress", action="store_true", default=None,
+                   help="elapsed time on stderr after 2 s (default: when stderr is a terminal)")
+    g.add_argument("--no-progress", dest="progress", action="store_false")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .mechanisms import REGISTRY
     p = _Parser(prog="exactassign", description="Exact random-assignment mechanisms and "
@@ -287,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=FORMATS, default="text")
     r.add_argument("--trace", action="store_true", help="include the step-by-step trace")
     r.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
+    _progress_arguments(r)
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("convert", help="convert economies between JSON and PrefLib")
@@ -303,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="property to check (repeatable; default: all that apply)")
     ck.add_argument("--format", choices=("text", "json"), default="text")
     ck.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
+    _progress_arguments(ck)
     ck.set_defaults(func=cmd_check)
 
     ce = sub.add_parser("certify", help="write a certificate for a mechanism outcome or a "
@@ -314,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     ce.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     ce.add_argument("-o", "--output", required=True, help="certificate file ('-' for stdout)")
     ce.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
+    _progress_arguments(ce)
     ce.set_defaults(func=cmd_certify)
 
     de = sub.add_parser("decompose", help="decompose an assignment into sequential-"
@@ -337,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="free incomes (default; the seed's SP outcomes) or equal budgets in "
                     "every turn (HZ equilibria, the sp mechanism's outcomes)")
     de.add_argument("--supply", help="PrefLib input: supply of every object, or a=2,b=1/2")
+    _progress_arguments(de)
     de.set_defaults(func=cmd_decompose)
 
     ve = sub.add_parser("verify", help="re-verify certificates with the independent "
@@ -367,6 +436,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command in ("run", "check", "certify", "decompose"):
+            what = {"run": lambda: args.mechanism,
+                    "certify": lambda: args.property or args.targets[0]}.get(
+                        args.command, lambda: None)()
+            with Heartbeat(f"{args.command} {what}" if what else args.command, args.progress):
+                return args.func(args)
         return args.func(args)
     except ExactAssignError as exc:
         sys.stderr.write(f"exactassign: error: {exc}\n")

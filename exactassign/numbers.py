@@ -24,7 +24,7 @@ from typing import Any
 
 from flint import fmpq, fmpz
 
-from .errors import NumberError
+from .errors import FormatError, NumberError
 
 __all__ = [
     "Q", "ZERO", "ONE", "parse", "canonical", "to_fraction", "from_fraction", "as_exact",
@@ -40,6 +40,7 @@ ONE = fmpq(1)
 _INT = re.compile(r"[+-]?[0-9]+\Z")
 _FRAC = re.compile(r"([+-]?[0-9]+)\s*/\s*([0-9]+)\Z")
 _DEC = re.compile(r"([+-]?)([0-9]*)\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?\Z")
+MAX_DECIMAL_SCALE = 10_000  # |decimal places| of a decimal literal (1e-10000 .. 1e10000)
 
 
 class ExactDecimal(str):
@@ -67,14 +68,32 @@ def _json_int(text: str) -> int | fmpz:
         return _integer(text)
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are distinct (``json`` would keep the last of a repeated key
+    and drop the others without a word)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise FormatError(f"duplicate key {k!r} in a JSON object")
+            seen.add(k)
+    return out
+
+
 def json_loads(text: str) -> Any:
-    """Parse JSON text with every non-integer number kept as its literal text.
+    """Parse JSON text with every non-integer number kept as its literal text; a key repeated
+    within one object is an error (:class:`~exactassign.errors.FormatError`).
 
     >>> json_loads('{"x": 0.1}')["x"]
     '0.1'
+    >>> json_loads('{"x": 1, "x": 2}')
+    Traceback (most recent call last):
+    ...
+    exactassign.errors.FormatError: duplicate key 'x' in a JSON object
     """
     return json.loads(text, parse_float=ExactDecimal, parse_int=_json_int,
-                      parse_constant=_reject_constant)
+                      parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
 
 
 def _parse_decimal(text: str, where: str) -> fmpq:
@@ -85,8 +104,9 @@ def _parse_decimal(text: str, where: str) -> fmpq:
     sign, whole, frac, exp = m.groups()
     digits = _integer((whole or "0") + (frac or ""))
     scale = len(frac or "") - int(_integer(exp or "0"))
-    if abs(scale) > 10_000:
-        raise NumberError(f"{where}: exponent of {text!r} is out of range")
+    if abs(scale) > MAX_DECIMAL_SCALE:
+        raise NumberError(f"{where}: exponent of {text!r} is out of range (at most "
+                          f"{MAX_DECIMAL_SCALE} decimal places either way)")
     value = fmpq(digits) / fmpq(10) ** scale if scale >= 0 else fmpq(digits * 10 ** (-scale))
     return -value if sign == "-" else value
 

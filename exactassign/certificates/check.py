@@ -770,14 +770,14 @@ def check_file(path: str) -> Report:
     return check_certificate(doc)
 
 
-def main(argv: list | None = None) -> int:
+def main(argv: list | None = None, results: list | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="check.py", description="Independent standard-library checker for exactassign "
         "certificates. Exit 0 valid, 1 invalid, 2 malformed or unsupported.")
     ap.add_argument("certificates", nargs="+", metavar="CERT")
     ap.add_argument("--format", choices=("text", "json"), default="text")
     args = ap.parse_args(argv)
-    results, status = [], 0
+    results, status = ([] if results is None else results), 0  # the caller may keep them
     for path in args.certificates:
         report = check_file(path)
         status = max(status, report.exit_code)

@@ -62,7 +62,7 @@ def parse_json(text: str, where: str) -> Any:
     except json.JSONDecodeError as exc:
         raise FormatError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, column "
                           f"{exc.colno})") from None
-    except NumberError as exc:
+    except (NumberError, FormatError) as exc:
         raise FormatError(f"{where}: {exc}") from None
     except RecursionError:
         raise FormatError(f"{where}: JSON nested too deeply") from None
@@ -173,6 +173,9 @@ def parse_allocation(text: str, economy: Any, where: str = "allocation") -> Allo
     fmt = data.get("format", ALLOCATION_FORMAT)
     if fmt != ALLOCATION_FORMAT:
         raise FormatError(f"{where}: 'format' is {fmt!r}, expected {ALLOCATION_FORMAT!r}")
+    version = data.get("version", 1)
+    if version != 1 or isinstance(version, bool):
+        raise FormatError(f"{where}: unsupported 'version' {version!r} (this reader knows 1)")
     return Allocation.from_mapping(economy, data["allocation"], where)
 
 

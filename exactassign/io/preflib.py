@@ -72,7 +72,8 @@ def _parse_order(body: str, m: int, where: str) -> list[list[int]]:
 def _check_type(tiers: list[list[int]], dtype: str, m: int, where: str) -> None:
     flat = [x for t in tiers for x in t]
     if len(set(flat)) != len(flat):
-        raise FormatError(f"{where}: an alternative appears twice in one order")
+        twice = next(x for k, x in enumerate(flat) if x in flat[:k])
+        raise FormatError(f"{where}: alternative {twice} appears twice in one order")
     if dtype[0] == "s" and any(len(t) > 1 for t in tiers):
         raise FormatError(f"{where}: ties are not allowed in a {dtype} file (strict orders); "
                           f"use .toc/.toi")
@@ -102,6 +103,7 @@ def parse_preflib(text: str, ext: str, where: str = "preflib", supply: Any = Non
     lines = text.splitlines()
     meta: dict[str, str] = {}
     names: dict[int, str] = {}
+    name_lines: dict[int, int] = {}
     body: list[tuple[int, str]] = []
     legacy = bool(lines) and not lines[0].lstrip().startswith("#")
     m = 0
@@ -129,7 +131,10 @@ def parse_preflib(text: str, ext: str, where: str = "preflib", supply: Any = Non
                     continue  # free comment
                 key, num, value = h.group(1), h.group(2), h.group(3).strip()
                 if key == "ALTERNATIVE NAME" and num:
+                    if int(num) in names:
+                        raise FormatError(f"{where}, line {k}: ALTERNATIVE NAME {num} given twice")
                     names[int(num)] = value
+                    name_lines[int(num)] = k
                 elif not num:
                     meta[key] = value
             else:
@@ -149,6 +154,11 @@ def parse_preflib(text: str, ext: str, where: str = "preflib", supply: Any = Non
     if m > MAX_SIZE:
         raise LimitExceeded(f"{where}: {m} alternatives exceed the PrefLib reader's limit of "
                             f"{MAX_SIZE}")
+    beyond = [k for k in names if not 1 <= k <= m]
+    if beyond:
+        line = f", line {name_lines[beyond[0]]}" if beyond[0] in name_lines else ""
+        raise FormatError(f"{where}{line}: ALTERNATIVE NAME {beyond[0]} but NUMBER ALTERNATIVES "
+                          f"is {m}")
     labels = [names.get(k, "") for k in range(1, m + 1)]
     if any(not x or "\n" in x for x in labels) or len(set(labels)) != m:
         labels = [str(k) for k in range(1, m + 1)]

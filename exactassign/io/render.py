@@ -2,7 +2,9 @@
 
 Every number is printed exactly: canonical ``p/q`` in text and Markdown, ``\\frac{p}{q}`` in
 LaTeX; an irrational amount or price (``hz``/``sp``) as a radical when it is quadratic, else as
-"root of <polynomial> in [lo, hi]", followed by an informative approximation.  Trace tables come from each step's ``to_json()`` through a per-mechanism column layout
+"root of <polynomial> in [lo, hi]", followed by an informative approximation; a row's total is
+exact too (summed symbolically for radicals).  Trace tables come from each step's ``to_json()``
+through a per-mechanism column layout
 (:data:`TRACE_COLUMNS`), so a new mechanism only declares its columns.
 
 >>> from exactassign.numbers import Q
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..numbers import ZERO, canonical, parse_real
+from ..numbers import ZERO, canonical, from_sympy, parse_real, to_sympy
 from .json_io import dumps_canonical
 
 __all__ = ["render_result", "render_allocation", "latex_number", "TRACE_COLUMNS", "table"]
@@ -99,13 +101,37 @@ def _real_text(x: Any) -> str:
     return x if isinstance(x, str) else parse_real(x, "trace number").readable()
 
 
+def _total(row: Sequence[Any], fmt: str) -> str:
+    """A row's exact sum.  With irrational amounts it is summed symbolically when every one
+    is quadratic (radicals: an hz row of Q(sqrt 2) amounts sums to 1), else shown as "-".
+
+    >>> from exactassign.algebraic import RealAlgebraic
+    >>> from exactassign.numbers import Q
+    >>> r = RealAlgebraic((-1, 0, 8), Q(0), Q(1))           # sqrt(2)/4
+    >>> s = RealAlgebraic((7, -16, 8), Q(0), Q(1))          # 1 - sqrt(2)/4
+    >>> _total([r, s, Q(0)], "text"), _total([r, Q(1, 2)], "text"), _total([Q(1, 3)], "text")
+    ('1', 'sqrt(2)/4 + 1/2', '1/3')
+    """
+    irrational = [x for x in row if hasattr(x, "readable")]
+    if not irrational:
+        return canonical(sum(row, ZERO))
+    forms = [x.closed_form() for x in irrational]
+    if any(f is None for f in forms):
+        return "-"
+    import sympy
+    rest = sum((x for x in row if not hasattr(x, "readable")), ZERO)
+    total = sympy.radsimp(sum(forms, to_sympy(rest)))
+    if total.is_Rational:
+        return canonical(from_sympy(total))
+    return _Math(f"${sympy.latex(total)}$") if fmt == "latex" else str(total)
+
+
 def render_allocation(allocation: Any, fmt: str, caption: str | None = None) -> str:
-    """Agent × object table of exact amounts with each agent's total (a row with irrational
-    amounts shows "-": their sum is not computed here)."""
+    """Agent × object table of exact amounts with each agent's total (summed symbolically for
+    quadratic irrationals, "-" for a row with irrationals of higher degree)."""
     header = ["agent", *allocation.objects, "total"]
-    rational = [all(not hasattr(x, "readable") for x in r) for r in allocation.rows]
-    rows = [[a, *(_cell(x, fmt) for x in r), canonical(sum(r, ZERO)) if ok else "-"]
-            for a, r, ok in zip(allocation.agents, allocation.rows, rational)]
+    rows = [[a, *(_cell(x, fmt) for x in r), _total(r, fmt)]
+            for a, r in zip(allocation.agents, allocation.rows)]
     return table(header, rows, fmt, caption)
 
 

@@ -18,7 +18,21 @@ from flint import fmpq
 from ..errors import NumberError, ParameterError
 from ..numbers import parse
 
-__all__ = ["agent_values", "object_list", "agent_list"]
+__all__ = ["agent_values", "object_list", "agent_list", "first_repeat"]
+
+
+def first_repeat(items: Any) -> Any:
+    """The first label that occurs a second time in ``items``, or ``None``.
+
+    >>> first_repeat(["a", "b", "c", "b", "a"]), first_repeat(["a"])
+    ('b', None)
+    """
+    seen = set()
+    for x in items:
+        if x in seen:
+            return x
+        seen.add(x)
+    return None
 
 
 def _items(text: str) -> list[str]:
@@ -61,8 +75,9 @@ def object_list(economy: Any, text: str, name: str) -> tuple[str, ...]:
     for o in items:
         if o not in economy.object_index:
             raise ParameterError(f"--param {name}: unknown object {o!r}")
-    if len(set(items)) != len(items):
-        raise ParameterError(f"--param {name}: an object is listed twice")
+    twice = first_repeat(items)
+    if twice is not None:
+        raise ParameterError(f"--param {name}: object {twice!r} is listed twice")
     return tuple(items)
 
 
@@ -72,6 +87,7 @@ def agent_list(economy: Any, text: str, name: str) -> tuple[str, ...]:
     for a in items:
         if a not in economy.agent_index:
             raise ParameterError(f"--param {name}: unknown agent {a!r}")
-    if len(set(items)) != len(items):
-        raise ParameterError(f"--param {name}: an agent is listed twice")
+    twice = first_repeat(items)
+    if twice is not None:
+        raise ParameterError(f"--param {name}: agent {twice!r} is listed twice")
     return tuple(items)

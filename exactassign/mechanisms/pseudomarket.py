@@ -69,7 +69,7 @@ from ..allocation import Allocation
 from ..errors import DomainError, IrrationalError, LimitExceeded, ParameterError
 from ..numbers import ONE, ZERO, canonical, from_float_hint, parse, to_float
 from .base import Mechanism, MechanismResult, register
-from .params import agent_values
+from .params import agent_values, first_repeat
 
 __all__ = ["HZEquilibrium", "hz_equilibrium", "hylland_zeckhauser", "sequential_pseudomarket",
            "SPTurn", "MAX_CELLS", "MAX_OBJECTS"]
@@ -540,12 +540,30 @@ def hz_equilibrium(valuations: Sequence[Sequence[fmpq]], supply: Sequence[fmpq],
                         f"solver handles")
 
 
+def _hint_floats(rows: Sequence[Sequence[Any]], fixed: str | None = None) -> list[list[float]]:
+    """Floats for the numeric hint.  Beyond the float range (a valuation of 10^400), values
+    whose common scale does not matter (valuations, budgets: HZ equilibria are invariant under
+    it) are divided by their largest; ``fixed`` ones (supplies) are refused (exit 3).
+
+    >>> _hint_floats([[fmpq(10) ** 400, ONE]])
+    [[1.0, 0.0]]
+    """
+    try:
+        return [[to_float(x) for x in row] for row in rows]
+    except OverflowError:
+        if fixed:
+            raise LimitExceeded(f"hz: {fixed} beyond the float range (about 1.8e308) of the "
+                                f"numeric hint") from None
+    top = max(abs(x) for row in rows for x in row)
+    return [[to_float(x / top) for x in row] for row in rows]
+
+
 def _search(v, w, b, M, n, m, total_slack, start, time_limit, rng, attempt) -> HZEquilibrium:
     """The numeric-hint route, then every configuration nearest to the first hint first
     (raises _Deadline when time is up or nothing was found, LimitExceeded when the space is too
     large to enumerate)."""
-    hints = _numeric_hint([[to_float(x) for x in row] for row in v], [to_float(x) for x in w],
-                          [to_float(x) for x in b], start + time_limit / 4, rng)
+    hints = _numeric_hint(_hint_floats(v), _hint_floats([w], "supplies")[0],
+                          _hint_floats([b])[0], start + time_limit / 4, rng)
     seen_hints = []
     for hint in hints:
         seen_hints.append(hint)
@@ -750,8 +768,9 @@ def _parse_partition(economy: Any, text: str) -> list[tuple[str, ...]]:
                 raise ParameterError(f"--param partition: unknown agent {a!r}")
         groups.append(items)
     flat = [a for g in groups for a in g]
-    if len(set(flat)) != len(flat):
-        raise ParameterError("--param partition: an agent is listed twice")
+    twice = first_repeat(flat)
+    if twice is not None:
+        raise ParameterError(f"--param partition: agent {twice!r} is listed twice")
     missing = [a for a in economy.agents if a not in flat]
     if missing:
         raise ParameterError(f"--param partition: agent {missing[0]!r} is in no group")

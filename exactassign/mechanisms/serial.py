@@ -116,7 +116,7 @@ from ..flows import FlowNet
 from ..numbers import ONE, ZERO, canonical, to_fraction
 from .base import Mechanism, MechanismResult, register
 from .eps import refuse_endowments
-from .params import agent_list
+from .params import agent_list, first_repeat
 
 __all__ = ["SdStep", "RsdAgent", "RsdSample", "serial_dictatorship",
            "random_serial_dictatorship", "greedy_realisation", "queue_split",
@@ -163,8 +163,9 @@ def _check_order(economy: Any, order: Sequence[str]) -> list[int]:
     for a in order:
         if a not in idx:
             raise ParameterError(f"--param order: unknown agent {a!r}")
-    if len(set(order)) != len(order):
-        raise ParameterError("--param order: an agent is listed twice")
+    twice = first_repeat(order)
+    if twice is not None:
+        raise ParameterError(f"--param order: agent {twice!r} is listed twice")
     missing = [a for a in economy.agents if a not in set(order)]
     if missing:
         raise ParameterError(f"--param order: agent {missing[0]!r} is missing (list every "

@@ -169,6 +169,11 @@ def command(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     else:
         _text(report, verdict, written)
+    if f is None and report.errors and report.checked == 0:   # nothing was searched at all
+        e = report.errors[0]
+        sys.stderr.write(f"exactassign: error: every economy the search drew failed "
+                         f"(none was checked), e.g. #{e['index']}: {e['error']}\n")
+        return 2
     if args.expect == "none" and f is not None:
         return 1
     if args.expect == "found" and f is None:
@@ -206,10 +211,13 @@ def _text(report: Any, verdict: Any, written: Any) -> None:
         w(f"no certificate: {f.note}\n")
         return
     c = f.certificate
-    w(f"claim {c['claim']}: " + json.dumps({k: v for k, v in c["witness"].items()
-                                             if not isinstance(v, (dict, list)) or
-                                             k in ("misreport", "upper_contour_set")},
-                                            ensure_ascii=False) + "\n")
+    if c["claim"] == "all":                 # a conjunction: name its parts (witnesses nested)
+        w("claim all: " + " + ".join(part["claim"] for part in c["witness"]["claims"]) + "\n")
+    else:
+        w(f"claim {c['claim']}: " + json.dumps({k: v for k, v in c["witness"].items()
+                                                 if not isinstance(v, (dict, list)) or
+                                                 k in ("misreport", "upper_contour_set")},
+                                                ensure_ascii=False) + "\n")
     if verdict is not None:
         w(f"standard-library checker: {verdict.verdict}" +
           ("" if verdict.verdict == "valid" else

@@ -42,13 +42,14 @@ from __future__ import annotations
 import random
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
+from math import comb, factorial
 from typing import Any
 
 from flint import fmpq
 
 from .. import preferences as prefs
 from ..economy import Economy
-from ..errors import EconomyError, ParameterError
+from ..errors import EconomyError, LimitExceeded, ParameterError
 from ..numbers import ONE, ZERO
 from ..preferences import WeakOrder
 from ..properties.strategy import order_space
@@ -90,6 +91,33 @@ def parse_range(text: str | int | tuple | None, what: str) -> tuple[int, int] | 
     if lo < 1 or hi < lo:
         raise ParameterError(f"--{what}: need 1 <= LO <= HI, got {lo}-{hi}")
     return (lo, hi)
+
+
+EXHAUSTIVE_CHOICE_LIMIT = 100_000  # orders (or value vectors) per agent listed by --mode exhaustive
+
+
+@lru_cache(maxsize=None)
+def _fubini(m: int) -> int:
+    """Number of weak orders (ordered partitions) of m objects: 1, 1, 3, 13, 75, ..."""
+    return 1 if m == 0 else sum(comb(m, k) * _fubini(m - k) for k in range(1, m + 1))
+
+
+def choice_count(m: int, kind: str, complete: bool, values: int = 3) -> int:
+    """``len(order_space(m objects, kind, complete))`` (``len(_value_vectors(m, values))`` for
+    ``valuations``), counted without listing them (a domain of 100 objects has 100! orders).
+
+    >>> [choice_count(3, k, c) for k in ("strict", "weak", "dichotomous") for c in (True, False)]
+    [6, 16, 13, 26, 7, 8]
+    >>> choice_count(2, "valuations", True, values=3)
+    16
+    """
+    if kind == "valuations":
+        return (values + 1) ** m
+    per = {"strict": factorial, "weak": _fubini,
+           "dichotomous": (lambda r: 2 ** r - 1) if complete else (lambda r: 1)}[kind]
+    if complete:
+        return per(m)
+    return sum(comb(m, r) * (per(r) if r else 1) for r in range(m + 1))
 
 
 @lru_cache(maxsize=64)
@@ -227,7 +255,21 @@ class Domain:
         """Number of economies of the domain, or None when it is not finite."""
         if not self.finite():
             return None
-        return sum(len(self._choices(m)) ** n for n, m in self.sizes())
+        kind = "valuations" if self.preferences == "valuations" else self.preferences
+        return sum(choice_count(m, kind, self.complete, self.values) ** n
+                   for n, m in self.sizes())
+
+    def check_enumerable(self) -> None:
+        """Exhaustive enumeration lists every agent's choices over m objects: refuse (exit 3)
+        beyond :data:`EXHAUSTIVE_CHOICE_LIMIT` of them (strict orders of 8 objects: 40,320)."""
+        kind = "valuations" if self.preferences == "valuations" else self.preferences
+        for _, m in self.sizes():
+            k = choice_count(m, kind, self.complete, self.values)
+            if k > EXHAUSTIVE_CHOICE_LIMIT:
+                raise LimitExceeded(
+                    f"exhaustive search is limited to {EXHAUSTIVE_CHOICE_LIMIT:,} preferences "
+                    f"per agent; {m} objects give {'over 10^18' if k > 10**18 else f'{k:,}'} "
+                    f"({self.describe()}); use --mode random")
 
     def exhaustive_economy(self, index: int) -> Economy:
         """The ``index``-th economy of the exhaustive enumeration."""

@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from flint import fmpz
+
 from ..errors import ParameterError
 from .domains import Domain
 from .progress import Progress
@@ -94,6 +96,10 @@ class Finding:
     note: str
 
 
+def _json_count(k: int | None) -> int | str | None:
+    return str(fmpz(k)) if k is not None and k.bit_length() > 13_000 else k
+
+
 @dataclass
 class SearchReport:
     """The outcome of a search (``status``: found, exhausted or budget)."""
@@ -123,12 +129,14 @@ class SearchReport:
         return self.checked / self.elapsed if self.elapsed > 0 else 0.0
 
     def to_json(self) -> dict:
+        """The report as JSON data (``space``: the exact number of economies of the domain,
+        as a decimal string when it has over 4000 digits, beyond Python's int-to-text limit)."""
         from ..io.json_io import economy_to_json
         out: dict[str, Any] = {
             "target": self.target.to_json(), "domain": self.domain.to_json(), "mode": self.mode,
             "seed": self.seed, "budget": self.budget.describe(), "status": self.status,
             "checked": self.checked, "held": self.held, "skipped": self.skipped,
-            "violations": self.violations, "space": self.space,
+            "violations": self.violations, "space": _json_count(self.space),
             "elapsed": round(self.elapsed, 3), "rate": round(self.rate, 1),
             "workers": self.workers, "backend": self.backend, "errors": self.errors[:10],
             "shrink_seconds": round(self.shrink_seconds, 3)}
@@ -313,6 +321,8 @@ def search(target: Target, domain: Domain, *, mode: str = "auto", budget: Budget
     if mode == "exhaustive" and space is None:
         raise ParameterError(f"exhaustive enumeration needs a finite domain (not fee "
                              f"endowments, not random supplies): {domain.describe()}")
+    if mode == "exhaustive":
+        domain.check_enumerable()
     limit = space if mode == "exhaustive" else None
     if budget.instances is not None:
         limit = budget.instances if limit is None else min(limit, budget.instances)
