@@ -7,23 +7,12 @@ from __future__ import annotations
 import copy
 import json
 import time
-from fractions import Fraction
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exactassign.certificates import check
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data" / "certificates"
-IRR_CERT = ROOT / "proofs" / "certificates" / "hz_irrational_4x4.outcome.json"
-hz = check.CLAIMS["hz.outcome"].__globals__        # the loaded plugin module's namespace
-F = Fraction
-
-
-def poly(*cs):
-    return [F(c) for c in cs]
+from test_check_hz import DATA, IRR_CERT, F, _set, hz, poly
 
 
 def irr() -> dict:
@@ -245,17 +234,9 @@ PATHS = sorted(set(_numbers(BASE["witness"], ("witness",)))
                | set(_numbers(BASE["outcome"], ("outcome",))), key=str)
 
 
-def _below_root(x: Fraction) -> bool:
+def _below_root(x: F) -> bool:
     """x < √2/4, exactly (8x² < 1 for x >= 0)."""
     return x < 0 or 8 * x * x < 1
-
-
-def _set(doc: dict, path: tuple, value: str) -> dict:
-    node = doc
-    for k in path[:-1]:
-        node = node[k]
-    node[path[-1]] = value
-    return doc
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -265,9 +246,7 @@ def test_random_perturbations_of_the_irrational_certificate_are_rejected(path, d
     """Changing any number of hz_irrational_4x4 by any nonzero rational is rejected, except the
     numbers that are free by FORMAT.md: an isolating interval may move while it still isolates
     the same root (then the verdict is valid exactly when it does)."""
-    doc = copy.deepcopy(BASE)
-    old = F(_path_get(doc, path))
-    _set(doc, path, str(old + delta))
+    doc = _set(BASE, path, str(F(_path_get(BASE, path)) + delta))
     r = report(doc)
     if path[:5] == ("witness", "turns", 0, "field", "interval"):
         lo, hi = (F(x) for x in _path_get(doc, path[:-1]))
@@ -294,7 +273,7 @@ def _path_get(doc, path):
                           .filter(lambda d: d != 0)), min_size=2, max_size=4,
                 unique_by=lambda t: t[0]))
 def test_several_simultaneous_perturbations_are_rejected(changes):
-    doc = copy.deepcopy(BASE)
+    doc = BASE
     for path, delta in changes:
-        _set(doc, path, str(F(_path_get(doc, path)) + delta))
+        doc = _set(doc, path, str(F(_path_get(doc, path)) + delta))
     assert report(doc).verdict != "valid", changes

@@ -499,6 +499,7 @@ def _pseudomarket(c, w: dict, single: bool) -> None:
     budgets: dict = {}                                       # path -> budget, every turn
     seen: set = set()
     remaining = {o: inst.supply[o] for o in inst.objects}   # rational, > 0
+    prev = Field()                                           # the field of `remaining`
     for k, turn in enumerate(turns):
         path = host.at("witness.turns", k)
         host.typed(turn, dict, path)
