@@ -42,7 +42,8 @@ Checks (codes in brackets):
   only one there).
 * limits: polynomials of degree <= MAX_DEGREE, field elements of at most MAX_DEGREE + 1
   coefficients, their coefficients and interval ends of at most MAX_BITS bits (numerator and
-  denominator), expressions whose sign is decided of at most SIGN_BITS bits, at most
+  denominator), expressions whose sign is decided (as coprime integers) of at most
+  SIGN_BITS / deg f bits, at most
   MAX_BISECTIONS bisections per sign; beyond them the certificate is malformed [hz.limit]
   (worst cases measured at a few seconds per sign).
 * partition and supply: groups are disjoint and cover every agent (``hz.outcome``: one turn,
@@ -75,7 +76,7 @@ ZERO, ONE = Fraction(0), Fraction(1)
 # m <= 4) have degree <= 8 and coefficients of a few dozen digits.
 MAX_DEGREE = 16         # of a field polynomial, an outcome polynomial, a field element
 MAX_BITS = 256          # integer coefficients, numerators and denominators read from the input
-SIGN_BITS = 2 * MAX_BITS  # coefficients of an expression whose sign is decided
+SIGN_BITS = 1 << 17     # / deg f: integer coefficients of an expression whose sign is decided
 MAX_BISECTIONS = 2000
 
 
@@ -217,8 +218,11 @@ class Field:
         g = self.reduce(_trim(g))
         if len(g) <= 1:
             return _sgn(g[0]) if g else 0
-        if any(_bits(c) > SIGN_BITS for c in g):
-            raise Limit(f"an expression has a coefficient of more than {SIGN_BITS} bits")
+        g = _integral(g)                # a positive multiple of g: the same sign
+        bits = SIGN_BITS // (len(self.f) - 1)
+        if any(abs(c).bit_length() > bits for c in g):
+            raise Limit(f"an expression has an integer coefficient of more than {bits} bits "
+                        f"(SIGN_BITS / degree of the field)")
         # L bounds |g'| on [lo, hi], so |g(α) − g(x)| <= L·(hi − lo) for x in [lo, hi] (mean
         # value theorem): once |g(lo)| exceeds that, g(α) ≠ 0 has the sign of g(lo).  Bisection
         # (keeping the sign change of f) shrinks hi − lo to 0 while g(lo) → g(α), so this ends
