@@ -43,9 +43,8 @@ Checks (codes in brackets):
 * limits: polynomials of degree <= MAX_DEGREE, field elements of at most MAX_DEGREE + 1
   coefficients, their coefficients and interval ends of at most MAX_BITS bits (numerator and
   denominator), expressions whose sign is decided (as coprime integers) of at most
-  SIGN_BITS / deg f bits, at most
-  MAX_BISECTIONS bisections per sign; beyond them the certificate is malformed [hz.limit]
-  (worst cases measured at a few seconds per sign).
+  SIGN_BITS / deg f bits, at most MAX_BISECTIONS bisections per sign; beyond them the
+  certificate is malformed [hz.limit] (worst cases measured at a few seconds per sign).
 * partition and supply: groups are disjoint and cover every agent (``hz.outcome``: one turn,
   everyone); turn 1's supply is the instance's; turn t+1 lists exactly the objects with
   s_j − Σ_x q_xj > 0 after turn t, with that value [sp.*].
@@ -71,7 +70,7 @@ from math import gcd
 
 ZERO, ONE = Fraction(0), Fraction(1)
 # Size limits (a certificate beyond them is malformed with code ``hz.limit``, never a hang):
-# Sturm sequences over Fraction cost about degree^4 · bits^2, and a sign needs up to
+# remainder sequences grow steeply with degree and bits, and a sign needs up to
 # log2(width / distance of α to the roots of g) bisections.  The producer's fields (n·m <= 20,
 # m <= 4) have degree <= 8 and coefficients of a few dozen digits.
 MAX_DEGREE = 16         # of a field polynomial, an outcome polynomial, a field element
