@@ -142,6 +142,8 @@ EXPECTED_CODES = {
     # check_hz.py (tests/test_check_hz.py has the details)
     "hz.outcome_wrong_root": {"hz.amount.negative", "hz.alpha.not-positive"},
     "hz.outcome_non_isolating_interval": {"hz.field.not-isolating"},
+    "hz.outcome_equal_budgets_not_equal": {"hz.budget.not-equal"},
+    "sp.outcome_satiated_agent_without_supply": {"hz.row-sum", "sp.supply.mismatch"},
     "hz.outcome_perturbed_price": {"hz.price.not-affine"},
     "hz.outcome_perturbed_amount": {"hz.row-sum", "hz.outcome.mismatch"},
     "sp.outcome_supply_not_remaining": {"sp.supply.mismatch"},
@@ -193,6 +195,7 @@ EXPECTED_MALFORMED = {
     "sp.decomposition_budgets_not_equal_or_absent": "witness.budgets",
     "sp.decomposition_equal_budgets_entry_gives_budgets": "witness.turns[0].budgets",
     "all_same_part_twice": "witness.claims[1].claim",
+    "hz.outcome_field_degree_over_limit": "witness.turns[0].field",
 }
 
 

@@ -96,7 +96,8 @@ def _psext_witness(economy: Any, result: Any) -> dict:
 def _pseudomarket_witness(economy: Any, result: Any) -> dict:
     """hz.outcome / sp.outcome: per turn the group, its supply and budgets, the field Q(α) when
     a number is irrational, prices, amounts and each agent's (α_x, β_x) or satiation, every
-    number rational or an element of the field; FORMAT.md, "hz.outcome and sp.outcome"."""
+    number rational or an element of the field; ``equal_budgets`` when every budget is the same;
+    FORMAT.md, "hz.outcome and sp.outcome"."""
     turns = []
     for turn in result.trace:
         eq = turn.equilibrium
@@ -113,7 +114,9 @@ def _pseudomarket_witness(economy: Any, result: Any) -> dict:
         d["beta"] = {a: eq.element_json(s[1]) for a, s in zip(eq.agents, eq.support) if s}
         d["satiated"] = [a for a, s in zip(eq.agents, eq.support) if s is None]
         turns.append(d)
-    return {"turns": turns}
+    budgets = {b for d in turns for b in d["budgets"].values()}
+    # the hz/sp mechanisms' default (1 each) or any common budget: say so, the checker verifies
+    return {"turns": turns, **({"equal_budgets": True} if len(budgets) == 1 else {})}
 
 
 def _sd_witness(economy: Any, result: Any) -> dict:

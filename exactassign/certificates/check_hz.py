@@ -17,7 +17,13 @@ Witness (``FORMAT.md``, "hz.outcome and sp.outcome")::
     {"turns": [{"group": [agents], "supply": {object: s}, "budgets": {agent: b},
                 "field": {"poly": [integer c0, c1, ...], "interval": [lo, hi]},   (optional)
                 "prices": {object: NUM}, "amounts": {agent: {object: NUM}},
-                "alpha": {agent: NUM}, "beta": {agent: NUM}, "satiated": [agents]}]}
+                "alpha": {agent: NUM}, "beta": {agent: NUM}, "satiated": [agents]}],
+     "equal_budgets": true}                                                  (optional)
+
+The claim is: each turn is an HZ equilibrium *for the budgets written in the witness* (any
+b_x > 0; free budgets make every ex-ante PO allocation an hz.outcome, pseudomarkets.md §1).
+With ``"equal_budgets": true`` it is, in addition, for one common budget (every budget of every
+turn equal; the hz/sp mechanisms' default, which the producer states) [hz.budget.not-equal].
 
 NUM is an exact rational or ``{"field_element": [c0, c1, ...]}`` = Σ c_k α^k (rational c_k),
 where α is the unique root of the turn's ``field`` polynomial f in [lo, hi].  ``outcome.allocation``
@@ -29,10 +35,17 @@ itself (check.py leaves outcomes of claims marked ``reads_outcome`` to their plu
 Checks (codes in brackets):
 
 * field: lo < hi, f(lo) ≠ 0 ≠ f(hi), f square-free (gcd(f, f') constant) and exactly one root
-  of f in (lo, hi] by Sturm's theorem [hz.field.*].  The sign of g(α) is then decided exactly:
-  g(α) = 0 iff gcd(f, g) has a root in the interval (its roots are roots of f, and α is the only
-  one there); otherwise the interval is bisected (keeping the sign change of f) until g has no
-  root in it and g is evaluated at its left end.
+  of f in (lo, hi] by Sturm's theorem [hz.field.*]; f need not be irreducible (everything is
+  about the real number α: g(α) = 0 is zero even when f does not divide g).  The sign of g(α)
+  is then decided exactly: the interval is bisected (keeping the sign change of f) until
+  |g(lo)| > L·(hi − lo), L a bound of |g'| on the interval (then g(α) has the sign of g(lo)),
+  and g(α) = 0 iff gcd(f, g) has a root in the interval (its roots are roots of f, and α is the
+  only one there).
+* limits: polynomials of degree <= MAX_DEGREE, field elements of at most MAX_DEGREE + 1
+  coefficients, their coefficients and interval ends of at most MAX_BITS bits (numerator and
+  denominator), expressions whose sign is decided (as coprime integers) of at most
+  SIGN_BITS / deg f bits, at most MAX_BISECTIONS bisections per sign; beyond them the
+  certificate is malformed [hz.limit] (worst cases measured at a few seconds per sign).
 * partition and supply: groups are disjoint and cover every agent (``hz.outcome``: one turn,
   everyone); turn 1's supply is the instance's; turn t+1 lists exactly the objects with
   s_j − Σ_x q_xj > 0 after turn t, with that value [sp.*].
@@ -54,8 +67,25 @@ from __future__ import annotations
 
 import sys
 from fractions import Fraction
+from math import gcd
 
 ZERO, ONE = Fraction(0), Fraction(1)
+# Size limits (a certificate beyond them is malformed with code ``hz.limit``, never a hang):
+# remainder sequences grow steeply with degree and bits, and a sign needs up to
+# log2(width / distance of α to the roots of g) bisections.  The producer's fields (n·m <= 20,
+# m <= 4) have degree <= 8 and coefficients of a few dozen digits.
+MAX_DEGREE = 16         # of a field polynomial, an outcome polynomial, a field element
+MAX_BITS = 256          # integer coefficients, numerators and denominators read from the input
+SIGN_BITS = 1 << 17     # / deg f: integer coefficients of an expression whose sign is decided
+MAX_BISECTIONS = 2000
+
+
+class Limit(Exception):
+    """The certificate exceeds a size limit above (reported as malformed ``hz.limit``)."""
+
+
+def _bits(x: Fraction) -> int:
+    return max(x.numerator.bit_length(), x.denominator.bit_length())
 
 
 # ----------------------------------------------------------------------------- polynomials
@@ -103,10 +133,33 @@ def _rem(p: list, d: list) -> list:
     return p
 
 
+def _integral(p: list) -> list:
+    """p (nonzero) scaled to coprime integer coefficients: the same roots."""
+    den = 1
+    for c in p:
+        den = den * c.denominator // gcd(den, c.denominator)
+    q = [int(c * den) for c in p]
+    g = 0
+    for c in q:
+        g = gcd(g, c)
+    return [c // g for c in q]
+
+
 def _gcd(a: list, b: list) -> list:
+    """Monic gcd of a ≠ 0 and b: a primitive pseudo-remainder sequence over the integers (Euclid
+    over Fraction is far slower on large coefficients)."""
+    a, b = _integral(a), (_integral(b) if b else [])
     while b:
-        a, b = b, _rem(a, b)
-    return _scale(a, 1 / a[-1])
+        r = list(a)
+        while len(r) >= len(b):
+            c, k = r[-1], len(r) - len(b)
+            r = [x * b[-1] for x in r]
+            for i, y in enumerate(b):
+                r[k + i] -= c * y
+            while r and r[-1] == 0:
+                r.pop()
+        a, b = b, (_integral(r) if r else [])
+    return [Fraction(x, a[-1]) for x in a]
 
 
 def _eval(p: list, x: Fraction) -> Fraction:
@@ -157,24 +210,44 @@ class Field:
         return p if self.f is None or len(p) < len(self.f) else _rem(p, self.f)
 
     def sign(self, g: list) -> int:
-        """The exact sign of g(α)."""
+        """The exact sign of g(α).
+
+        >>> Field([Fraction(-2), ZERO, ONE], ONE, Fraction(2)).sign([Fraction(-7, 5), ONE])
+        1
+        """
         g = self.reduce(_trim(g))
         if len(g) <= 1:
             return _sgn(g[0]) if g else 0
+        g = _integral(g)                # a positive multiple of g: the same sign
+        bits = SIGN_BITS // (len(self.f) - 1)
+        if any(abs(c).bit_length() > bits for c in g):
+            raise Limit(f"an expression has an integer coefficient of more than {bits} bits "
+                        f"(SIGN_BITS / degree of the field)")
+        # L bounds |g'| on [lo, hi], so |g(α) − g(x)| <= L·(hi − lo) for x in [lo, hi] (mean
+        # value theorem): once |g(lo)| exceeds that, g(α) ≠ 0 has the sign of g(lo).  Bisection
+        # (keeping the sign change of f) shrinks hi − lo to 0 while g(lo) → g(α), so this ends
+        # unless g(α) = 0, which is decided exactly after a few steps: g(α) = 0 iff gcd(f, g)
+        # has a root in the interval (its roots are roots of f, and α is the only one there).
         f = self.f
-        d = _gcd(f, g)
-        if len(d) > 1 and _roots(d, self.lo, self.hi) == 1:
-            return 0
         lo, hi, s_lo = self.lo, self.hi, _sgn(_eval(f, self.lo))
-        while True:   # g(α) ≠ 0: finitely many bisections separate α from the roots of g
-            if _eval(g, lo) != 0 and _eval(g, hi) != 0 and _roots(g, lo, hi) == 0:
+        r = max(abs(lo), abs(hi))
+        lip = sum((k * abs(c) * r ** (k - 1) for k, c in enumerate(g) if k), ZERO)
+        for step in range(MAX_BISECTIONS):
+            y = _eval(g, lo)
+            if abs(y) > lip * (hi - lo):
                 self.lo, self.hi = lo, hi      # a narrower isolating interval of α
-                return _sgn(_eval(g, lo))
+                return _sgn(y)
+            if step == min(32, MAX_BISECTIONS - 1):
+                d = _gcd(f, g)
+                if len(d) > 1 and _roots(d, lo, hi) == 1:
+                    return 0
             mid = (lo + hi) / 2
             s_mid = _sgn(_eval(f, mid))
             if s_mid == 0:
                 return _sgn(_eval(g, mid))
             lo, hi = (mid, hi) if s_mid == s_lo else (lo, mid)
+        raise Limit(f"deciding a sign needs more than {MAX_BISECTIONS} bisections of the "
+                    f"isolating interval")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -187,6 +260,7 @@ class _Turn:
 
     def __init__(self, c, host, turn: dict, path: str):
         self.c, self.h, self.turn, self.path = c, host, turn, path
+        self.budgets: dict = {}
         self.field = Field()
         spec = turn.get("field")
         if spec is not None:
@@ -205,6 +279,7 @@ class _Turn:
                 raise host.Malformed(host.at(p, "interval"), "expected [lo, hi]")
             lo, hi = (host.num(x, host.at(host.at(p, "interval"), k)) for k, x in enumerate(iv))
             self.field = Field(_trim(f), lo, hi)
+            _limit(host, self.field.f, [lo, hi], p)
 
     def number(self, x, path: str) -> list:
         """A NUM of the witness as a polynomial in α."""
@@ -214,9 +289,14 @@ class _Turn:
                 raise h.Malformed(path, "expected a rational or {\"field_element\": [...]}")
             if self.field.f is None:
                 raise h.Malformed(path, "a field element needs the turn's 'field'")
-            cs = h.typed(x["field_element"], list, h.at(path, "field_element"))
-            return self.field.reduce(_trim([h.num(v, h.at(h.at(path, "field_element"), k))
-                                            for k, v in enumerate(cs)]))
+            ep = h.at(path, "field_element")
+            cs = h.typed(x["field_element"], list, ep)
+            if len(cs) > MAX_DEGREE + 1:
+                raise h.Malformed(ep, f"more than {MAX_DEGREE + 1} coefficients (limit)",
+                                  "hz.limit")
+            g = [h.num(v, h.at(ep, k)) for k, v in enumerate(cs)]
+            _limit(h, [], g, ep)
+            return self.field.reduce(_trim(g))
         return _trim([h.num(x, path)])
 
     def bad(self, code: str, path: str, message: str) -> None:
@@ -232,6 +312,15 @@ def _document(c, host) -> dict:
         raise host.Malformed("witness", "hz.outcome / sp.outcome need the whole certificate "
                                         "(checker.doc); they cannot be nested here")
     return doc
+
+
+def _limit(host, poly: list, numbers: list, path: str) -> None:
+    """Malformed ``hz.limit`` when a polynomial or number exceeds MAX_DEGREE / MAX_BITS."""
+    if len(poly) > MAX_DEGREE + 1:
+        raise host.Malformed(path, f"a polynomial of degree {len(poly) - 1} > {MAX_DEGREE} "
+                                   f"(limit)", "hz.limit")
+    if any(_bits(x) > MAX_BITS for x in [*poly, *numbers]):
+        raise host.Malformed(path, f"a number of more than {MAX_BITS} bits (limit)", "hz.limit")
 
 
 def _valuations(c, host) -> dict:
@@ -265,6 +354,7 @@ def _outcome_equal(t: _Turn, x, h: list, path: str) -> bool | None:
         raise host.Malformed(ap, "expected integer 'poly' coefficients and 'interval' [lo, hi]")
     lo, hi = (host.num(v, host.at(host.at(ap, "interval"), k)) for k, v in enumerate(iv))
     g = _trim(g)
+    _limit(host, g, [lo, hi], ap)
     if len(g) < 2 or not lo < hi or not _eval(g, lo) or not _eval(g, hi) or \
             _roots(g, lo, hi) != 1:
         return None
@@ -292,7 +382,7 @@ def _check_turn(t: _Turn, vals: dict, group: list, supply: dict, outcome: dict) 
     P = {o: t.number(raw[o], at(pp, o)) for o in live}
     budgets = host.every(host.get(turn, "budgets", path, dict), {a: 0 for a in group},
                          at(path, "budgets"), "budget of agent")
-    b = {a: host.num(budgets[a], at(at(path, "budgets"), a)) for a in group}
+    b = t.budgets = {a: host.num(budgets[a], at(at(path, "budgets"), a)) for a in group}
     for a in group:
         if b[a] <= 0:
             t.bad("hz.budget.not-positive", at(at(path, "budgets"), a), f"budget {b[a]} <= 0")
@@ -330,17 +420,17 @@ def _check_turn(t: _Turn, vals: dict, group: list, supply: dict, outcome: dict) 
         spend = F.reduce(sum_poly(F.reduce(_mul(P[o], x)) for o, x in row.items()))
         v = vals[a]
         if a in satiated:
-            top = max(v[o] for o in live)
+            top = max((v[o] for o in live), default=None)   # None: nothing to buy (row-sum)
             M = [o for o in live if v[o] == top]
             supp = [o for o, x in row.items() if F.sign(x) > 0]
             if any(o not in M for o in supp):
                 t.bad("hz.satiated.not-top", at(ap, a), f"agent {a} is listed as satiated but "
                       f"buys an object she does not value most")
-            cheapest = M[0]
+            cheapest = M[0] if M else None
             for o in M[1:]:
                 if F.sign(_sub(P[o], P[cheapest])) < 0:
                     cheapest = o
-            for o in supp:
+            for o in supp if M else ():
                 if F.sign(_sub(P[o], P[cheapest])) != 0:
                     t.bad("hz.satiated.not-cheapest", at(at(ap, a), o), f"agent {a} buys {o}, "
                           f"dearer than {cheapest} which she values as much")
@@ -418,8 +508,13 @@ def _pseudomarket(c, w: dict, single: bool) -> None:
     if not turns or (single and len(turns) != 1):
         raise host.Malformed("witness.turns", "hz.outcome has exactly one turn" if single
                              else "expected at least one turn")
+    equal = w.get("equal_budgets", False)
+    if type(equal) is not bool:
+        raise host.Malformed("witness.equal_budgets", f"expected true or false, got {equal!r:.60}")
+    budgets: dict = {}                                       # path -> budget, every turn
     seen: set = set()
     remaining = {o: inst.supply[o] for o in inst.objects}   # rational, > 0
+    prev = Field()                                           # the field of `remaining`
     for k, turn in enumerate(turns):
         path = host.at("witness.turns", k)
         host.typed(turn, dict, path)
@@ -434,23 +529,32 @@ def _pseudomarket(c, w: dict, single: bool) -> None:
         for o in given:
             host.label(o, inst.oidx, host.at(sp, o), "object")
         supply = {o: host.num(given[o], host.at(sp, o)) for o in inst.objects if o in given}
-        for o in inst.objects:
-            r = remaining.get(o, ZERO)
-            if isinstance(r, list):     # the previous turn's field decides the comparison
-                same = prev.sign(_sub(r, [supply.get(o, ZERO)])) == 0
-            else:
-                same = r == supply.get(o, ZERO)
-            if not same or (o in supply and supply[o] <= 0):
-                c.bad("sp.supply.mismatch", host.at(sp, o), f"turn {k + 1} must face the "
-                      f"remaining positive supply of {o}")
-        t = _Turn(c, host, turn, path)
-        rest = _check_turn(t, vals, group, supply, outcome)
+        try:
+            for o in inst.objects:
+                r = remaining.get(o, ZERO)
+                if isinstance(r, list):     # the previous turn's field decides the comparison
+                    same = prev.sign(_sub(r, [supply.get(o, ZERO)])) == 0
+                else:
+                    same = r == supply.get(o, ZERO)
+                if not same or (o in supply and supply[o] <= 0):
+                    c.bad("sp.supply.mismatch", host.at(sp, o), f"turn {k + 1} must face the "
+                          f"remaining positive supply of {o}")
+            t = _Turn(c, host, turn, path)
+            rest = _check_turn(t, vals, group, supply, outcome)
+        except Limit as exc:
+            raise host.Malformed(path, f"{exc} (limit)", "hz.limit") from None
         if rest is None:
             return
+        budgets.update((host.at(host.at(path, "budgets"), a), x) for a, x in t.budgets.items())
         prev, remaining = t.field, rest
     missing = [a for a in inst.agents if a not in seen]
     if missing:
         c.bad("sp.partition.missing", "witness.turns", f"agent {missing[0]} trades in no turn")
+    if equal and len(set(budgets.values())) > 1:
+        where, x = next(iter(budgets.items()))
+        odd = next(p for p, y in budgets.items() if y != x)
+        c.bad("hz.budget.not-equal", odd, f"equal_budgets is claimed but this budget is "
+              f"{budgets[odd]}, not {x} (as at {where})")
 
 
 def claim_hz_outcome(c, w: dict) -> None:
