@@ -440,7 +440,7 @@ def _ex_ante_not_po(m: _Model, w: dict) -> None:
     for o in m.objects:
         c = sum((rows[a][o] for a in m.agents), ZERO)
         if c > m.supply[o]:
-            m.bad("ex-ante-not-po.dominating.column-sum", f"witness.dominating",
+            m.bad("ex-ante-not-po.dominating.column-sum", "witness.dominating",
                   f"object {o!r} is assigned {c} > supply {m.supply[o]}")
     _dominates(m, rows, "witness.dominating", "ex-ante-not-po", strict_all=False)
 
