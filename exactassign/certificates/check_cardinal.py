@@ -807,21 +807,18 @@ class _LP:
         self.witness = _dict(_get(doc, "witness", ""), "witness")
         self.violations: list = []
 
-    def vector(self, x, path: str) -> dict:
+    def vector(self, x, path: str, kind: str = "variable") -> dict:
+        """An exact vector keyed by known variable (or, kind "row", row) names."""
+        known = self.vars if kind == "variable" else self.row_names
         x = _dict(x, path)
         out = {}
         for name, v in x.items():
-            _known(name, self.vars, _at(path, name), "variable")
+            _known(name, known, _at(path, name), kind)
             out[name] = _num(v, _at(path, name))
         return out
 
     def row_vector(self, x, path: str) -> dict:
-        x = _dict(x, path)
-        out = {}
-        for name, v in x.items():
-            _known(name, self.row_names, _at(path, name), "row")
-            out[name] = _num(v, _at(path, name))
-        return out
+        return self.vector(x, path, "row")
 
     def bad(self, code: str, path: str, message: str) -> None:
         self.violations.append((code, path, message))

@@ -309,9 +309,15 @@ def manipulation_json(economy: Any, m: Manipulation) -> dict:
                          "upper_contour_set": list(m.ucs),
                          "truthful_mass": canonical(m.truthful_mass),
                          "misreport_mass": canonical(m.misreport_mass)}
-    runs = _runs_json(economy, m.truthful, m.misreported_economy, m.misreported)
+    return _with_runs(w, economy, m)
+
+
+def _with_runs(w: dict, economy: Any, v: Any) -> dict:
+    """``w`` plus both runs' outcome certificates (or the misreported allocation alone when the
+    mechanism has no outcome claim)."""
+    runs = _runs_json(economy, v.truthful, v.misreported_economy, v.misreported)
     if runs is None:
-        w["misreported"] = {"allocation": m.misreported.allocation.to_mapping()}
+        w["misreported"] = {"allocation": v.misreported.allocation.to_mapping()}
     else:
         w.update(runs)
     return w
@@ -324,12 +330,7 @@ def invariance_json(economy: Any, v: InvarianceViolation) -> dict:
                          "upper_contour_set": list(v.ucs), "affected": v.affected,
                          "truthful_amount": canonical(v.truthful_amount),
                          "misreport_amount": canonical(v.misreport_amount)}
-    runs = _runs_json(economy, v.truthful, v.misreported_economy, v.misreported)
-    if runs is None:
-        w["misreported"] = {"allocation": v.misreported.allocation.to_mapping()}
-    else:
-        w.update(runs)
-    return w
+    return _with_runs(w, economy, v)
 
 
 # ----------------------------------------------------------------------------- registry
